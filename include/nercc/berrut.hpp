@@ -1,0 +1,101 @@
+// Berrut's rational interpolant: the regression behind BerrutScheme (BACC).
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/detail/sorted_sites.hpp>
+#include <nercc/errors.hpp>
+#include <nercc/types.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+NERCC_NAMESPACE_BEGIN
+
+namespace detail {
+/// Berrut weights of sorted sites at z: row of p with sum(p) = 1, p_i proportional to
+/// (-1)^i / (z - t_i) (i = rank), or the unit vector when z is a site. O(n).
+template <class C>
+void berrut_row(const std::vector<C>& t, C z, C* row) {
+  const std::size_t n = t.size();
+  const auto hit = std::lower_bound(t.begin(), t.end(), z);
+  if (hit != t.end() && *hit == z) {
+    std::fill(row, row + n, C(0));
+    row[hit - t.begin()] = C(1);
+    return;
+  }
+  C den = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const C wi = (i % 2 == 0 ? C(1) : C(-1)) / (z - t[i]);
+    row[i] = wi;
+    den += wi;
+  }
+  for (std::size_t i = 0; i < n; ++i) row[i] /= den;
+}
+}  // namespace detail
+
+/// Berrut's rational interpolant r(z) = sum_i (-1)^i y_i/(z - t_i) / sum_i (-1)^i/(z - t_i),
+/// with i the rank of t_i among the sorted sites. It has no real poles, interpolates exactly
+/// (r(t_i) = y_i), and converges at O(h). Sites in any order; values n x d. Immutable:
+/// const members are safe to call from many threads at once.
+template <class S>
+class BerrutInterpolant {
+  using C = detail::compute_t<S>;
+
+ public:
+  using Scalar = S;
+
+  template <class Sites>
+  BerrutInterpolant(const Sites& sites, const Eigen::Ref<const RowMatrix<S>>& values)
+      : sites_(Index(sites.size()), [&](Index i) { return sites[i]; }, "sites") {
+    if (values.rows() != sites_.size())
+      throw shape_mismatch(detail::message("values has ", values.rows(), " rows, expected one per site (",
+                                           sites_.size(), ")"));
+    detail::check_finite_rows(values, "values");
+    values_.resize(values.rows(), values.cols());
+    for (Index r = 0; r < values_.rows(); ++r) values_.row(r) = values.row(sites_.order[std::size_t(r)]).template cast<C>();
+  }
+
+  /// r at each point (any finite reals): points.size() x d. Thread-safe.
+  template <class Points>
+  RowMatrix<S> evaluate(const Points& points) const {
+    RowMatrix<S> out(Index(points.size()), dimension());
+    evaluate_into(points, out);
+    return out;
+  }
+
+  /// As evaluate(), into caller storage of shape points.size() x d. Thread-safe.
+  template <class Points>
+  void evaluate_into(const Points& points, Eigen::Ref<RowMatrix<S>> out) const {
+    if (out.rows() != Index(points.size()) || out.cols() != dimension())
+      throw shape_mismatch(detail::message("out is ", out.rows(), " x ", out.cols(), ", expected ", points.size(),
+                                           " x ", dimension()));
+    const std::vector<C> p = detail::checked_points<C>(points, "points");
+    Eigen::Matrix<C, 1, Eigen::Dynamic> weights(num_sites());
+    for (Index k = 0; k < Index(p.size()); ++k) {
+      detail::berrut_row(sites_.sorted, p[std::size_t(k)], weights.data());
+      out.row(k) = (weights * values_).template cast<S>();
+    }
+  }
+
+  Index num_sites() const { return sites_.size(); }
+  Index dimension() const { return values_.cols(); }
+  const std::vector<C>& sorted_sites() const { return sites_.sorted; }
+
+ private:
+  detail::SortedSites<C> sites_;
+  RowMatrix<C> values_;
+};
+
+/// The linear operator of Berrut's interpolant: M (points.size() x n, columns in the caller's
+/// site order) with BerrutInterpolant(sites, Y).evaluate(points) == M * Y. O(n * points).
+template <class Sites, class Points>
+RowMatrix<double> berrut_evaluation_matrix(const Sites& sites, const Points& points) {
+  const detail::SortedSites<double> sorted(Index(sites.size()), [&](Index i) { return sites[i]; }, "sites");
+  const std::vector<double> p = detail::checked_points<double>(points, "points");
+  RowMatrix<double> m(Index(p.size()), sorted.size());
+  for (Index k = 0; k < m.rows(); ++k) detail::berrut_row(sorted.sorted, p[std::size_t(k)], m.row(k).data());
+  return sorted.unsort_columns(m);
+}
+
+NERCC_NAMESPACE_END

@@ -1,0 +1,221 @@
+// Decoder<Scheme, S>: whichever workers answered in, estimates of the K predictions out.
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/decode_result.hpp>
+#include <nercc/detail/combine_rows.hpp>
+#include <nercc/detail/lru_cache.hpp>
+#include <nercc/detail/small_buffer.hpp>
+#include <nercc/errors.hpp>
+#include <nercc/params.hpp>
+#include <nercc/schemes.hpp>
+#include <nercc/types.hpp>
+
+#include <limits>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+NERCC_NAMESPACE_BEGIN
+
+/// Recovers estimates of f(x_1..x_K) from the outputs of the workers that answered.
+///
+/// decode(ids, outputs) takes the answered worker ids (distinct, in [0, N), any order) and
+/// their outputs (row j belongs to worker ids[j]; |F| x m). Rows holding NaN or infinity are
+/// dropped and reported, never decoded. With fewer usable answers than min_answers the status
+/// is insufficient_answers and every row is NaN. Regression schemes compute D_F Y_F with the
+/// decoding matrix D_F (K x |F|) of the usable answered set, summed in ascending worker order,
+/// so the result does not depend on the order of the answers.
+///
+/// Thread safety: immutable after construction; decode, decode_into and decoding_matrix are
+/// const and safe to call from many threads at once. The decoding matrices are kept in an
+/// internal, mutex-protected LRU cache of CodeParams::decoder_cache_capacity answered sets, so a
+/// repeated answered set costs no new solve.
+template <class Scheme, class S>
+class Decoder {
+  static_assert(detail::is_scheme<Scheme>::value,
+                "nercc::Decoder<Scheme, S>: Scheme must be SplineScheme, BerrutScheme, ReplicationScheme or UncodedScheme");
+  static_assert(std::is_floating_point<S>::value, "nercc::Decoder<Scheme, S>: S must be float, double or long double");
+
+ public:
+  using Scalar = S;
+  using scheme_type = Scheme;
+
+  /// Copies and validates params (nercc::invalid_argument names the bad field).
+  explicit Decoder(CodeParams params)
+      : params_(validated(std::move(params))),
+        query_points_(params_.resolved_query_points()),
+        worker_points_(params_.resolved_worker_points()),
+        min_answers_(detail::effective_min_answers<Scheme>(params_)),
+        cache_(params_.decoder_cache_capacity) {}
+
+  /// Estimates (K x m) from the answered workers' outputs; see the class comment. `ids` is any
+  /// container of integers with size() and operator[] (std::vector<Index>, std::vector<int>,
+  /// Eigen vectors). Throws for repeated or out-of-range ids and mismatched shapes. Thread-safe.
+  template <class Ids>
+  DecodeResult<S> decode(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs) const {
+    DecodeResult<S> r;
+    r.values.resize(params_.num_queries, outputs.cols());
+    r.available.assign(std::size_t(params_.num_queries), false);
+    r.status = decode_impl(ids, outputs, r.values, r.diagnostics, &r.available, &r.rejected_workers);
+    return r;
+  }
+
+  /// As decode(), into caller storage of shape K x m; unavailable rows are NaN. Allocates
+  /// nothing when the answered set is cached and |F|, N <= 256. Thread-safe.
+  template <class Ids>
+  DecodeStatus decode_into(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
+                           DecodeDiagnostics* diagnostics = nullptr) const {
+    DecodeDiagnostics local;
+    return decode_impl(ids, outputs, out, diagnostics ? *diagnostics : local, nullptr, nullptr);
+  }
+
+  /// D_F (K x |ids|, columns in the order of ids): the estimates are D_F times the outputs.
+  /// For replication/uncoded, the 0/1 selection of the first answer of each query. Thread-safe.
+  template <class Ids>
+  RowMatrix<S> decoding_matrix(const Ids& ids) const {
+    const Index f = Index(ids.size()), k = params_.num_queries;
+    detail::SmallBuffer<Index> row_of_worker(std::size_t(params_.num_workers), Index(-1));
+    check_ids(ids, row_of_worker);
+    RowMatrix<S> d = RowMatrix<S>::Zero(k, f);
+    if constexpr (Scheme::is_regression) {
+      detail::SmallBuffer<Index> sorted(std::size_t(f), Index(0));
+      Index u = 0;
+      for (Index w = 0; w < params_.num_workers; ++w)
+        if (row_of_worker[std::size_t(w)] >= 0) sorted[std::size_t(u++)] = w;
+      bool hit = false;
+      const auto m = matrix_for(sorted.data(), f, hit);
+      for (Index c = 0; c < f; ++c) d.col(row_of_worker[std::size_t(sorted[std::size_t(c)])]) = m->col(c);
+    } else {
+      std::vector<bool> filled(std::size_t(k), false);
+      for (Index j = 0; j < f; ++j) {
+        const Index q = Scheme::query_of_worker(Index(ids[j]), k);
+        if (!filled[std::size_t(q)]) d(q, j) = S(1), filled[std::size_t(q)] = true;
+      }
+    }
+    return d;
+  }
+
+  const CodeParams& params() const { return params_; }
+  Index num_queries() const { return params_.num_queries; }
+  Index num_workers() const { return params_.num_workers; }
+  /// The fewest usable answers a decode accepts (min_answers resolved).
+  Index min_answers() const { return min_answers_; }
+  /// Answered sets whose decoding matrix is cached now. Thread-safe.
+  std::size_t cached_sets() const { return cache_.size(); }
+
+ private:
+  static CodeParams validated(CodeParams p) {
+    p.validate();
+    Scheme::validate(p);
+    return p;
+  }
+
+  // Range and repetition checks; row_of_worker[w] = position of worker w in ids, or -1.
+  template <class Ids>
+  void check_ids(const Ids& ids, detail::SmallBuffer<Index>& row_of_worker) const {
+    const Index n = params_.num_workers;
+    for (Index j = 0; j < Index(ids.size()); ++j) {
+      const Index w = Index(ids[j]);
+      if (w < 0 || w >= n)
+        throw invalid_argument(detail::message("answered_worker_ids[", j, "] (", w, ") is out of range [0, ", n, ")"));
+      Index& slot = row_of_worker[std::size_t(w)];
+      if (slot >= 0)
+        throw invalid_argument(
+            detail::message("answered_worker_ids repeats worker ", w, " (at positions ", slot, " and ", j, ")"));
+      slot = j;
+    }
+  }
+
+  // The K x u decoding matrix over the sorted worker ids `sorted` (cached).
+  std::shared_ptr<const RowMatrix<S>> matrix_for(const Index* sorted, Index u, bool& hit) const {
+    if (auto m = cache_.find(sorted, std::size_t(u))) {
+      hit = true;
+      return m;
+    }
+    hit = false;
+    std::vector<double> sites(static_cast<std::size_t>(u));
+    for (Index c = 0; c < u; ++c) sites[std::size_t(c)] = worker_points_[std::size_t(sorted[c])];
+    auto m = std::make_shared<const RowMatrix<S>>(
+        Scheme::fit_matrix(sites, query_points_, params_.lambda_dec).template cast<S>());
+    return cache_.insert(sorted, std::size_t(u), std::move(m));
+  }
+
+  template <class Ids>
+  DecodeStatus decode_impl(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
+                           DecodeDiagnostics& diag, std::vector<bool>* available,
+                           std::vector<Index>* rejected) const {
+    const Index k = params_.num_queries, n = params_.num_workers, f = Index(ids.size()), m = outputs.cols();
+    if (outputs.rows() != f)
+      throw shape_mismatch(detail::message("answered_outputs has ", outputs.rows(),
+                                           " rows, but answered_worker_ids has ", f, " ids"));
+    if (out.rows() != k || out.cols() != m)
+      throw shape_mismatch(detail::message("out is ", out.rows(), " x ", out.cols(), ", expected ", k, " x ", m,
+                                           " (num_queries x output dimension)"));
+    detail::SmallBuffer<Index> row_of_worker(std::size_t(n), Index(-1));
+    check_ids(ids, row_of_worker);
+
+    diag = DecodeDiagnostics{};
+    diag.answers_received = f;
+    for (Index j = 0; j < f; ++j)
+      if (!outputs.row(j).allFinite()) {
+        const Index w = Index(ids[j]);
+        row_of_worker[std::size_t(w)] = -1;
+        ++diag.answers_rejected_non_finite;
+        if (rejected) rejected->push_back(w);
+      }
+    const Index usable = f - diag.answers_rejected_non_finite;
+    const S nan = std::numeric_limits<S>::quiet_NaN();
+    if (usable < min_answers_ || usable == 0) {
+      out.setConstant(nan);
+      diag.queries_unavailable = k;
+      return DecodeStatus::insufficient_answers;
+    }
+
+    if constexpr (Scheme::is_regression) {
+      detail::SmallBuffer<Index> sorted(std::size_t(usable), Index(0));
+      detail::SmallBuffer<const S*> rows(std::size_t(usable), nullptr);
+      Index u = 0;
+      for (Index w = 0; w < n; ++w) {
+        const Index j = row_of_worker[std::size_t(w)];
+        if (j < 0) continue;
+        sorted[std::size_t(u)] = w;
+        rows[std::size_t(u)] = outputs.data() + j * outputs.outerStride();
+        ++u;
+      }
+      const auto d = matrix_for(sorted.data(), usable, diag.cache_hit);
+      detail::combine_rows<S>(k, usable, m, d->data(), usable, [&](Index q) { return rows[std::size_t(q)]; },
+                              out.data(), out.outerStride());
+      diag.answers_used = usable;
+      if (available) available->assign(std::size_t(k), true);
+      return DecodeStatus::ok;
+    } else {
+      // First usable answer in the given order wins.
+      detail::SmallBuffer<char> filled(std::size_t(k), 0);
+      for (Index j = 0; j < f; ++j) {
+        const Index w = Index(ids[j]);
+        if (row_of_worker[std::size_t(w)] < 0) continue;
+        const Index q = Scheme::query_of_worker(w, k);
+        if (filled[std::size_t(q)]) continue;
+        out.row(q) = outputs.row(j);
+        filled[std::size_t(q)] = 1;
+        ++diag.answers_used;
+      }
+      for (Index q = 0; q < k; ++q) {
+        if (available) (*available)[std::size_t(q)] = filled[std::size_t(q)] != 0;
+        if (!filled[std::size_t(q)]) {
+          out.row(q).setConstant(nan);
+          ++diag.queries_unavailable;
+        }
+      }
+      return diag.queries_unavailable == 0 ? DecodeStatus::ok : DecodeStatus::partial;
+    }
+  }
+
+  CodeParams params_;
+  std::vector<double> query_points_, worker_points_;
+  Index min_answers_;
+  detail::LruCache<RowMatrix<S>> cache_;
+};
+
+NERCC_NAMESPACE_END

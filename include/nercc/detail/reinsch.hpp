@@ -1,0 +1,162 @@
+// The Reinsch formulation of the cubic smoothing spline: one banded factorisation per
+// (sites, weights, lambda), reused for fits and for evaluation operators.
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/detail/pentadiagonal.hpp>
+#include <nercc/types.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+NERCC_NAMESPACE_BEGIN
+namespace detail {
+
+/// Smoothing spline on ascending distinct sites t (n >= 1) with weights w and penalty lambda:
+/// min sum_i w_i (y_i - g(t_i))^2 + lambda int g''^2. With Q, R as in Reinsch (1967), the
+/// system is scaled as (s R + c Q^T W^-1 Q) z = Q^T y with gamma = s z and g = y - c W^-1 Q z:
+/// (s, c) = (1, lambda) for lambda <= 1 and (1/lambda, 1) above, so lambda = +inf (the
+/// least-squares line) is the exact limit s = 0 rather than an overflow.
+template <class C>
+class ReinschSystem {
+ public:
+  /// Value of the fit at z as e0 g_j + e1 g_{j+1} + f0 gamma_j + f1 gamma_{j+1} (gamma = g'').
+  struct Stencil {
+    Index j;
+    C e0, e1, f0, f1;
+  };
+
+  ReinschSystem(std::vector<C> sorted_sites, std::vector<C> weights, C lambda) : t_(std::move(sorted_sites)) {
+    const std::size_t n = t_.size();
+    w_inv_.assign(n, C(1));
+    for (std::size_t i = 0; i < weights.size(); ++i) w_inv_[i] = C(1) / weights[i];
+    if (n < 3) return;
+    if (std::isinf(lambda)) {
+      s_ = C(0), c_ = C(1);
+    } else if (lambda > C(1)) {
+      s_ = C(1) / lambda, c_ = C(1);
+    } else {
+      s_ = C(1), c_ = lambda;
+    }
+    h_.resize(n - 1);
+    for (std::size_t i = 0; i + 1 < n; ++i) h_[i] = t_[i + 1] - t_[i];
+    const std::size_t m = n - 2;
+    qa_.resize(m), qb_.resize(m), qc_.resize(m);
+    for (std::size_t c = 0; c < m; ++c) {
+      qa_[c] = C(1) / h_[c];
+      qc_[c] = C(1) / h_[c + 1];
+      qb_[c] = -qa_[c] - qc_[c];
+    }
+    std::vector<C> a0(m), a1(m, C(0)), a2(m, C(0));
+    const auto& wi = w_inv_;
+    for (std::size_t c = 0; c < m; ++c) {
+      a0[c] = s_ * (h_[c] + h_[c + 1]) / C(3) +
+              c_ * (qa_[c] * qa_[c] * wi[c] + qb_[c] * qb_[c] * wi[c + 1] + qc_[c] * qc_[c] * wi[c + 2]);
+      if (c + 1 < m)
+        a1[c] = s_ * h_[c + 1] / C(6) + c_ * (qb_[c] * qa_[c + 1] * wi[c + 1] + qc_[c] * qb_[c + 1] * wi[c + 2]);
+      if (c + 2 < m) a2[c] = c_ * qc_[c] * qa_[c + 2] * wi[c + 2];
+    }
+    ldlt_ = PentadiagonalLDLT<C>(a0, a1, a2);
+  }
+
+  Index size() const { return Index(t_.size()); }
+  const std::vector<C>& sites() const { return t_; }
+
+  /// Fits y (n x d, rows in ascending site order): fitted values g and second derivatives gamma.
+  void fit(const RowMatrix<C>& y, RowMatrix<C>& g, RowMatrix<C>& gamma) const {
+    const Index n = size();
+    g = y;
+    gamma.setZero(n, y.cols());
+    if (n < 3) return;
+    RowMatrix<C> z(n - 2, y.cols());
+    for (Index c = 0; c < n - 2; ++c)
+      z.row(c) = qa_[std::size_t(c)] * y.row(c) + qb_[std::size_t(c)] * y.row(c + 1) + qc_[std::size_t(c)] * y.row(c + 2);
+    ldlt_.solve_in_place(z);
+    gamma.middleRows(1, n - 2) = s_ * z;
+    if (c_ != C(0)) add_q_times(z, -c_, true, g);
+  }
+
+  /// Where z falls and how the fit's value there combines g and gamma. Linear outside the sites.
+  Stencil stencil(C z) const {
+    const Index n = size();
+    if (n == 1) return {0, C(1), C(0), C(0), C(0)};
+    const Index last = n - 2;  // index of the last interval
+    if (z < t_.front()) {
+      const C h = t_[1] - t_[0], dz = z - t_[0];
+      return {0, C(1) - dz / h, dz / h, C(0), -dz * h / C(6)};
+    }
+    if (z > t_.back()) {
+      const C h = t_[std::size_t(n - 1)] - t_[std::size_t(n - 2)], dz = z - t_.back();
+      return {last, -dz / h, C(1) + dz / h, dz * h / C(6), C(0)};
+    }
+    Index j = Index(std::upper_bound(t_.begin(), t_.end(), z) - t_.begin()) - 1;
+    j = std::min(j, last);
+    const C h = t_[std::size_t(j + 1)] - t_[std::size_t(j)];
+    const C a = z - t_[std::size_t(j)], b = t_[std::size_t(j + 1)] - z;
+    const C ab6 = a * b / C(6);
+    return {j, b / h, a / h, -ab6 * (C(1) + b / h), -ab6 * (C(1) + a / h)};
+  }
+
+  /// M (p x n, columns in ascending site order) with fit(y) evaluated at the points = M y.
+  /// Each row is e + Q A^-1 u with u = s f - c Q^T W^-1 e (the adjoint of the fit): O(n p).
+  RowMatrix<C> evaluation_matrix(const C* points, Index p) const {
+    const Index n = size();
+    RowMatrix<C> m = RowMatrix<C>::Zero(p, n);
+    std::vector<Stencil> st(static_cast<std::size_t>(p));
+    for (Index k = 0; k < p; ++k) {
+      st[std::size_t(k)] = stencil(points[k]);
+      const Stencil& s = st[std::size_t(k)];
+      m(k, s.j) += s.e0;
+      if (n > 1) m(k, s.j + 1) += s.e1;
+    }
+    if (n < 3) return m;
+    const Index mi = n - 2;
+    RowMatrix<C> u = RowMatrix<C>::Zero(mi, p);  // column k: right-hand side for point k
+    for (Index k = 0; k < p; ++k) {
+      const Stencil& s = st[std::size_t(k)];
+      add_interior(u, s.j, k, s_ * s.f0);
+      add_interior(u, s.j + 1, k, s_ * s.f1);
+      if (c_ != C(0)) {
+        add_qt_unit(u, s.j, k, -c_ * s.e0 * w_inv_[std::size_t(s.j)]);
+        add_qt_unit(u, s.j + 1, k, -c_ * s.e1 * w_inv_[std::size_t(s.j + 1)]);
+      }
+    }
+    ldlt_.solve_in_place(u);
+    RowMatrix<C> qv = RowMatrix<C>::Zero(n, p);
+    add_q_times(u, C(1), false, qv);
+    m += qv.transpose();
+    return m;
+  }
+
+ private:
+  // out += scale * Q z, or scale * W^-1 Q z  (z: (n-2) x k, out: n x k)
+  void add_q_times(const RowMatrix<C>& z, C scale, bool w_inverse, RowMatrix<C>& out) const {
+    for (Index c = 0; c < z.rows(); ++c) {
+      const std::size_t cu = std::size_t(c);
+      const auto wi = [&](std::size_t i) { return w_inverse ? w_inv_[i] : C(1); };
+      out.row(c) += (scale * qa_[cu] * wi(cu)) * z.row(c);
+      out.row(c + 1) += (scale * qb_[cu] * wi(cu + 1)) * z.row(c);
+      out.row(c + 2) += (scale * qc_[cu] * wi(cu + 2)) * z.row(c);
+    }
+  }
+  // u(knot - 1, col) += v for an interior knot (gamma vanishes at the end knots).
+  static void add_interior(RowMatrix<C>& u, Index knot, Index col, C v) {
+    if (knot >= 1 && knot <= u.rows()) u(knot - 1, col) += v;
+  }
+  // u(:, col) += v * Q^T e_knot
+  void add_qt_unit(RowMatrix<C>& u, Index knot, Index col, C v) const {
+    const Index mi = u.rows();
+    if (knot < mi) u(knot, col) += v * qa_[std::size_t(knot)];
+    if (knot - 1 >= 0 && knot - 1 < mi) u(knot - 1, col) += v * qb_[std::size_t(knot - 1)];
+    if (knot - 2 >= 0 && knot - 2 < mi) u(knot - 2, col) += v * qc_[std::size_t(knot - 2)];
+  }
+
+  std::vector<C> t_, h_, w_inv_, qa_, qb_, qc_;
+  C s_ = C(1), c_ = C(0);
+  PentadiagonalLDLT<C> ldlt_;
+};
+
+}  // namespace detail
+NERCC_NAMESPACE_END

@@ -1,0 +1,66 @@
+// CodeParams: the one parameter struct of a code, shared by Encoder and Decoder.
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/errors.hpp>
+#include <nercc/points.hpp>
+#include <nercc/types.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+NERCC_NAMESPACE_BEGIN
+
+/// Parameters of a code. An aggregate with defaults: set fields, then build an Encoder and a
+/// Decoder from it (they copy it and call validate()). The lambdas use the sum convention of
+/// SciPy's make_smoothing_spline: minimise sum_i (y_i - g(t_i))^2 + lambda * int g''(t)^2 dt
+/// (a mean-form lambda_mean corresponds to lambda = n * lambda_mean). lambda = 0 interpolates,
+/// lambda = +infinity gives the least-squares line.
+struct CodeParams {
+  Index num_queries = 10;              ///< K: queries per group
+  Index num_workers = 20;              ///< N: coded queries (workers) per group
+  double lambda_enc = 0.0;             ///< encoder smoothing (SplineScheme only), >= 0
+  double lambda_dec = 0.0;             ///< decoder smoothing (SplineScheme only), >= 0
+  std::vector<double> query_points;    ///< alpha_1..alpha_K; empty: chebyshev_first_kind(K)
+  std::vector<double> worker_points;   ///< beta_1..beta_N; empty: chebyshev_second_kind(N)
+  /// Fewest usable (finite) answers a decode accepts before it reports
+  /// DecodeStatus::insufficient_answers; 0 means automatic: K for the coded schemes (fewer
+  /// answers than queries cannot determine K outputs), 1 for replication and uncoded (each
+  /// query stands alone).
+  Index min_answers = 0;
+  /// Decoding matrices kept per answered set (least recently used evicted); 0 disables caching.
+  std::size_t decoder_cache_capacity = 1024;
+
+  /// Throws nercc::invalid_argument naming the first invalid field. Scheme-specific rules
+  /// (N >= K, N == K for uncoded) are checked by the Encoder/Decoder of that scheme.
+  void validate() const {
+    using detail::message;
+    if (num_queries < 1) throw invalid_argument(message("num_queries (", num_queries, ") must be >= 1"));
+    if (num_workers < 1) throw invalid_argument(message("num_workers (", num_workers, ") must be >= 1"));
+    check_lambda("lambda_enc", lambda_enc);
+    check_lambda("lambda_dec", lambda_dec);
+    if (!query_points.empty()) detail::check_points("query_points", query_points, num_queries);
+    if (!worker_points.empty()) detail::check_points("worker_points", worker_points, num_workers);
+    if (min_answers < 0) throw invalid_argument(message("min_answers (", min_answers, ") must be >= 0"));
+    if (min_answers > num_workers)
+      throw invalid_argument(message("min_answers (", min_answers, ") must be <= num_workers (", num_workers, ")"));
+  }
+
+  /// The query points in use: query_points, or the default Chebyshev points of the first kind.
+  std::vector<double> resolved_query_points() const {
+    return query_points.empty() ? chebyshev_first_kind(num_queries) : query_points;
+  }
+  /// The worker points in use: worker_points, or the default Chebyshev points of the second kind.
+  std::vector<double> resolved_worker_points() const {
+    return worker_points.empty() ? chebyshev_second_kind(num_workers) : worker_points;
+  }
+
+ private:
+  static void check_lambda(const char* field, double value) {
+    if (std::isnan(value) || value < 0.0)
+      throw invalid_argument(detail::message(field, " (", value, ") must be >= 0 (+infinity allowed)"));
+  }
+};
+
+NERCC_NAMESPACE_END
