@@ -24,13 +24,17 @@ void berrut_row(const std::vector<C>& t, C z, C* row) {
     row[hit - t.begin()] = C(1);
     return;
   }
-  C den = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const C wi = (i % 2 == 0 ? C(1) : C(-1)) / (z - t[i]);
-    row[i] = wi;
-    den += wi;
-  }
-  for (std::size_t i = 0; i < n; ++i) row[i] /= den;
+  // Separate passes let the divisions vectorise; four partial sums break the chain of
+  // dependent additions in the denominator (a rounding-level difference only).
+  for (std::size_t i = 0; i < n; ++i) row[i] = C(1) / (z - t[i]);
+  for (std::size_t i = 1; i < n; i += 2) row[i] = -row[i];
+  C den[4] = {C(0), C(0), C(0), C(0)};
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (std::size_t j = 0; j < 4; ++j) den[j] += row[i + j];
+  for (; i < n; ++i) den[0] += row[i];
+  const C inv = C(1) / ((den[0] + den[1]) + (den[2] + den[3]));
+  for (std::size_t k = 0; k < n; ++k) row[k] *= inv;
 }
 }  // namespace detail
 
@@ -93,9 +97,15 @@ template <class Sites, class Points>
 RowMatrix<double> berrut_evaluation_matrix(const Sites& sites, const Points& points) {
   const detail::SortedSites<double> sorted(Index(sites.size()), [&](Index i) { return sites[i]; }, "sites");
   const std::vector<double> p = detail::checked_points<double>(points, "points");
-  RowMatrix<double> m(Index(p.size()), sorted.size());
-  for (Index k = 0; k < m.rows(); ++k) detail::berrut_row(sorted.sorted, p[std::size_t(k)], m.row(k).data());
-  return sorted.unsort_columns(m);
+  const Index n = sorted.size();
+  RowMatrix<double> m(Index(p.size()), n);
+  std::vector<double> row(static_cast<std::size_t>(n));
+  for (Index k = 0; k < m.rows(); ++k) {
+    detail::berrut_row(sorted.sorted, p[std::size_t(k)], row.data());
+    double* out = m.row(k).data();
+    for (Index r = 0; r < n; ++r) out[sorted.order[std::size_t(r)]] = row[std::size_t(r)];
+  }
+  return m;
 }
 
 NERCC_NAMESPACE_END

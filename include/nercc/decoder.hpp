@@ -158,7 +158,7 @@ class Decoder {
     diag = DecodeDiagnostics{};
     diag.answers_received = f;
     for (Index j = 0; j < f; ++j)
-      if (!outputs.row(j).allFinite()) {
+      if (!detail::all_finite(outputs.row(j))) {
         const Index w = Index(ids[j]);
         row_of_worker[std::size_t(w)] = -1;
         ++diag.answers_rejected_non_finite;
@@ -185,7 +185,7 @@ class Decoder {
       }
       const auto d = matrix_for(sorted.data(), usable, diag.cache_hit);
       detail::combine_rows<S>(k, usable, m, d->data(), usable, [&](Index q) { return rows[std::size_t(q)]; },
-                              out.data(), out.outerStride());
+                              out.data(), out.outerStride(), params_.num_threads);
       diag.answers_used = usable;
       if (available) available->assign(std::size_t(k), true);
       return DecodeStatus::ok;

@@ -58,12 +58,12 @@ class Encoder {
     if (coded.rows() != n || coded.cols() != d)
       throw shape_mismatch(detail::message("coded is ", coded.rows(), " x ", coded.cols(), ", expected ", n, " x ", d,
                                            " (num_workers x query dimension)"));
-    detail::check_finite_rows(queries, "queries");
+    if (!detail::all_finite(queries)) detail::check_finite_rows(queries, "queries");
     const S* in = queries.data();
     const Index in_stride = queries.outerStride();
     if constexpr (Scheme::is_regression) {
       detail::combine_rows<S>(n, k, d, matrix_.data(), k, [&](Index q) { return in + q * in_stride; }, coded.data(),
-                              coded.outerStride());
+                              coded.outerStride(), params_.num_threads);
     } else {
       for (Index w = 0; w < n; ++w) coded.row(w) = queries.row(Scheme::query_of_worker(w, k));
     }

@@ -31,6 +31,9 @@ struct CodeParams {
   Index min_answers = 0;
   /// Decoding matrices kept per answered set (least recently used evicted); 0 disables caching.
   std::size_t decoder_cache_capacity = 1024;
+  /// Threads that encode and decode split the columns (d) over, the caller's included; large
+  /// inputs only (each thread gets at least 64K values), so small ones always stay on the caller.
+  Index num_threads = 1;
 
   /// Throws nercc::invalid_argument naming the first invalid field. Scheme-specific rules
   /// (N >= K, N == K for uncoded) are checked by the Encoder/Decoder of that scheme.
@@ -45,6 +48,7 @@ struct CodeParams {
     if (min_answers < 0) throw invalid_argument(message("min_answers (", min_answers, ") must be >= 0"));
     if (min_answers > num_workers)
       throw invalid_argument(message("min_answers (", min_answers, ") must be <= num_workers (", num_workers, ")"));
+    if (num_threads < 1) throw invalid_argument(message("num_threads (", num_threads, ") must be >= 1"));
   }
 
   /// The query points in use: query_points, or the default Chebyshev points of the first kind.

@@ -135,7 +135,7 @@ RowMatrix<double> spline_evaluation_matrix(const Sites& sites, const Points& poi
   const detail::SortedSites<double> sorted(Index(sites.size()), [&](Index i) { return sites[i]; }, "sites");
   const std::vector<double> p = detail::checked_points<double>(points, "points");
   const detail::ReinschSystem<double> system(sorted.sorted, {}, lambda);
-  return sorted.unsort_columns(system.evaluation_matrix(p.data(), Index(p.size())));
+  return system.evaluation_matrix(p.data(), Index(p.size()), sorted.order.data());
 }
 
 NERCC_NAMESPACE_END

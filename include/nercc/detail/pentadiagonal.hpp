@@ -37,17 +37,40 @@ class PentadiagonalLDLT {
 
   std::size_t size() const { return d_.size(); }
 
-  /// Solves A X = B in place; B is m x k, one right-hand side per column.
+  /// Solves A X = B in place; B is m x k, one right-hand side per column. Works on raw rows
+  /// so the column loops vectorise; the operations and their order are those of row-wise
+  /// elimination.
   void solve_in_place(RowMatrix<C>& b) const {
-    const Index m = Index(d_.size());
+    const Index m = Index(d_.size()), k = b.cols();
+    C* x = b.data();
     for (Index i = 1; i < m; ++i) {
-      b.row(i) -= l1_[std::size_t(i - 1)] * b.row(i - 1);
-      if (i >= 2) b.row(i) -= l2_[std::size_t(i - 2)] * b.row(i - 2);
+      C* r = x + i * k;
+      const C* r1 = r - k;
+      const C l1 = l1_[std::size_t(i - 1)];
+      if (i >= 2) {
+        const C* r2 = r - 2 * k;
+        const C l2 = l2_[std::size_t(i - 2)];
+        for (Index j = 0; j < k; ++j) r[j] = (r[j] - l1 * r1[j]) - l2 * r2[j];
+      } else {
+        for (Index j = 0; j < k; ++j) r[j] -= l1 * r1[j];
+      }
     }
-    for (Index i = 0; i < m; ++i) b.row(i) /= d_[std::size_t(i)];
+    for (Index i = 0; i < m; ++i) {
+      C* r = x + i * k;
+      const C di = d_[std::size_t(i)];
+      for (Index j = 0; j < k; ++j) r[j] /= di;
+    }
     for (Index i = m - 2; i >= 0; --i) {
-      b.row(i) -= l1_[std::size_t(i)] * b.row(i + 1);
-      if (i + 2 < m) b.row(i) -= l2_[std::size_t(i)] * b.row(i + 2);
+      C* r = x + i * k;
+      const C* r1 = r + k;
+      const C l1 = l1_[std::size_t(i)];
+      if (i + 2 < m) {
+        const C* r2 = r + 2 * k;
+        const C l2 = l2_[std::size_t(i)];
+        for (Index j = 0; j < k; ++j) r[j] = (r[j] - l1 * r1[j]) - l2 * r2[j];
+      } else {
+        for (Index j = 0; j < k; ++j) r[j] -= l1 * r1[j];
+      }
     }
   }
 

@@ -1,0 +1,109 @@
+// AnyCode<S>: an Encoder/Decoder pair whose scheme is chosen at run time (SchemeKind).
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/decode_result.hpp>
+#include <nercc/decoder.hpp>
+#include <nercc/encoder.hpp>
+#include <nercc/errors.hpp>
+#include <nercc/params.hpp>
+#include <nercc/schemes.hpp>
+#include <nercc/types.hpp>
+
+#include <memory>
+#include <vector>
+
+NERCC_NAMESPACE_BEGIN
+namespace runtime {
+
+/// The Encoder and Decoder of one scheme, selected by SchemeKind at construction. Copies share
+/// the same immutable code. All members are const and thread-safe (the Decoder's matrix cache
+/// is internally synchronised).
+template <class S>
+class AnyCode {
+ public:
+  /// Builds and validates the code (nercc::invalid_argument names the bad field).
+  AnyCode(SchemeKind kind, const CodeParams& params) : impl_(make(kind, params)) {}
+
+  SchemeKind kind() const { return impl_->kind(); }
+  const CodeParams& params() const { return impl_->params(); }
+  Index num_queries() const { return params().num_queries; }
+  Index num_workers() const { return params().num_workers; }
+  /// The fewest usable answers the decoder accepts (CodeParams::min_answers resolved).
+  Index min_answers() const { return impl_->min_answers(); }
+  /// True for the regression schemes (spline, Berrut); false for replication and uncoded.
+  bool is_regression() const { return kind() == SchemeKind::spline || kind() == SchemeKind::berrut; }
+  /// The query worker `w` computes, for replication and uncoded (-1 for regression schemes).
+  Index query_of_worker(Index w) const {
+    if (kind() == SchemeKind::replication) return ReplicationScheme::query_of_worker(w, num_queries());
+    if (kind() == SchemeKind::uncoded) return UncodedScheme::query_of_worker(w, num_queries());
+    return -1;
+  }
+
+  /// Encoder::encode_into of the chosen scheme.
+  void encode_into(const Eigen::Ref<const RowMatrix<S>>& queries, Eigen::Ref<RowMatrix<S>> coded) const {
+    impl_->encode_into(queries, coded);
+  }
+  /// Decoder::decode of the chosen scheme.
+  DecodeResult<S> decode(const std::vector<Index>& ids, const Eigen::Ref<const RowMatrix<S>>& outputs) const {
+    return impl_->decode(ids, outputs);
+  }
+
+  /// `count` workers to use when redundancy is lowered (count in [K, N], ascending ids).
+  /// Regression schemes take points spread evenly over the worker points (both ends kept) so
+  /// the decoder still sees the whole interval; replication takes workers 0..count-1, which
+  /// cover every query once count >= K.
+  std::vector<Index> worker_subset(Index count) const {
+    const Index n = num_workers();
+    if (count < num_queries() || count > n)
+      throw invalid_argument(detail::message("workers in use (", count, ") must lie in [num_queries (", num_queries(),
+                                             "), num_workers (", n, ")]"));
+    std::vector<Index> ids(static_cast<std::size_t>(count));
+    for (Index i = 0; i < count; ++i) {
+      if (!is_regression() || count == 1) ids[std::size_t(i)] = i;
+      else ids[std::size_t(i)] = Index((double(i) * double(n - 1)) / double(count - 1) + 0.5);
+    }
+    return ids;
+  }
+
+ private:
+  struct Concept {
+    virtual ~Concept() = default;
+    virtual SchemeKind kind() const = 0;
+    virtual const CodeParams& params() const = 0;
+    virtual Index min_answers() const = 0;
+    virtual void encode_into(const Eigen::Ref<const RowMatrix<S>>&, Eigen::Ref<RowMatrix<S>>) const = 0;
+    virtual DecodeResult<S> decode(const std::vector<Index>&, const Eigen::Ref<const RowMatrix<S>>&) const = 0;
+  };
+
+  template <class Scheme>
+  struct Model final : Concept {
+    explicit Model(const CodeParams& p) : encoder(p), decoder(p) {}
+    SchemeKind kind() const override { return Scheme::kind; }
+    const CodeParams& params() const override { return encoder.params(); }
+    Index min_answers() const override { return decoder.min_answers(); }
+    void encode_into(const Eigen::Ref<const RowMatrix<S>>& q, Eigen::Ref<RowMatrix<S>> c) const override {
+      encoder.encode_into(q, c);
+    }
+    DecodeResult<S> decode(const std::vector<Index>& ids, const Eigen::Ref<const RowMatrix<S>>& y) const override {
+      return decoder.decode(ids, y);
+    }
+    Encoder<Scheme, S> encoder;
+    Decoder<Scheme, S> decoder;
+  };
+
+  static std::shared_ptr<const Concept> make(SchemeKind kind, const CodeParams& p) {
+    switch (kind) {
+      case SchemeKind::spline: return std::make_shared<Model<SplineScheme>>(p);
+      case SchemeKind::berrut: return std::make_shared<Model<BerrutScheme>>(p);
+      case SchemeKind::replication: return std::make_shared<Model<ReplicationScheme>>(p);
+      case SchemeKind::uncoded: return std::make_shared<Model<UncodedScheme>>(p);
+    }
+    throw invalid_argument(detail::message("scheme (", int(kind), ") is not a SchemeKind"));
+  }
+
+  std::shared_ptr<const Concept> impl_;
+};
+
+}  // namespace runtime
+NERCC_NAMESPACE_END

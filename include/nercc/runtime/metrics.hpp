@@ -1,0 +1,214 @@
+// What the runtime reports: counters, queue depths and latency histograms (RuntimeMetrics,
+// exported as JSON), and one GroupLog record per decided group.
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/decode_result.hpp>
+#include <nercc/schemes.hpp>
+#include <nercc/types.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <vector>
+
+NERCC_NAMESPACE_BEGIN
+namespace runtime {
+
+/// Latencies in log-spaced buckets: 4 per decade from 1 us to 1000 s, then one overflow bucket.
+/// Plain data; not synchronised (the runtime guards its own copies and hands out snapshots).
+struct LatencyHistogram {
+  static constexpr int buckets_per_decade = 4;
+  static constexpr int decades = 9;  // 1e-6 .. 1e3 s
+  static constexpr int num_buckets = buckets_per_decade * decades + 1;
+
+  std::vector<std::uint64_t> counts = std::vector<std::uint64_t>(num_buckets, 0);
+  std::uint64_t count = 0;
+  double sum_seconds = 0.0;
+  double max_seconds = 0.0;
+
+  /// Upper edge of bucket b in seconds (+infinity for the overflow bucket).
+  static double upper_bound(int b) {
+    if (b >= num_buckets - 1) return HUGE_VAL;
+    return 1e-6 * std::pow(10.0, double(b + 1) / buckets_per_decade);
+  }
+  void record(double secs) {
+    int b = 0;
+    while (b < num_buckets - 1 && secs > upper_bound(b)) ++b;
+    ++counts[std::size_t(b)];
+    ++count;
+    sum_seconds += secs;
+    if (secs > max_seconds) max_seconds = secs;
+  }
+  /// Upper edge of the bucket holding quantile q in [0, 1] (0 when empty): an upper estimate
+  /// within one bucket (a factor 10^(1/4)).
+  double quantile(double q) const {
+    if (count == 0) return 0.0;
+    const double target = q * double(count);
+    std::uint64_t seen = 0;
+    for (int b = 0; b < num_buckets; ++b) {
+      seen += counts[std::size_t(b)];
+      if (double(seen) >= target && seen > 0) return b == num_buckets - 1 ? max_seconds : upper_bound(b);
+    }
+    return max_seconds;
+  }
+  double mean() const { return count ? sum_seconds / double(count) : 0.0; }
+};
+
+/// One stage: its input queue and the time items spend in the stage (queue wait + work).
+struct StageMetrics {
+  std::size_t capacity = 0;
+  std::size_t depth = 0;      ///< items queued at the snapshot
+  std::size_t max_depth = 0;  ///< largest depth seen
+  LatencyHistogram latency;
+};
+
+/// Snapshot of a Runtime's counters. Plain data: copy it, compare it, print it with to_json().
+/// Every query submitted ends in exactly one of completed_ok or the error counters, so
+/// submitted == completed_ok + rejected + shed + too_few_answers + unavailable + shut_down +
+/// internal_errors once the runtime is idle.
+struct RuntimeMetrics {
+  std::uint64_t submitted = 0;
+  std::uint64_t completed_ok = 0;
+  std::uint64_t rejected = 0;         ///< refused by a full queue (reject policy)
+  std::uint64_t shed = 0;             ///< refused by the overload controller
+  std::uint64_t too_few_answers = 0;  ///< group decided with fewer usable answers than min_answers
+  std::uint64_t unavailable = 0;      ///< replication/uncoded: no worker of this query answered
+  std::uint64_t shut_down = 0;        ///< pending when the runtime shut down
+  std::uint64_t internal_errors = 0;  ///< an exception in encode/decode (message in the outcome)
+  std::uint64_t callback_exceptions = 0;  ///< user completion callbacks that threw (swallowed)
+
+  std::uint64_t groups_formed = 0;
+  std::uint64_t groups_padded = 0;  ///< closed by the group timeout with fewer than K queries
+  std::uint64_t groups_decided_quorum = 0;    ///< reached the quorum (or every query covered)
+  std::uint64_t groups_decided_resolved = 0;  ///< every call resolved before the quorum
+  std::uint64_t groups_decided_deadline = 0;  ///< the deadline passed first
+  std::uint64_t groups_decided_shutdown = 0;
+  std::uint64_t decode_ok = 0, decode_partial = 0, decode_insufficient = 0;
+
+  std::uint64_t calls_sent = 0;
+  std::uint64_t answers_used = 0;      ///< answers that arrived in time, well-formed and finite
+  std::uint64_t answers_failed = 0;    ///< transport reported a failure or threw
+  std::uint64_t answers_bad_shape = 0; ///< output not 1 x output_dim
+  std::uint64_t answers_non_finite = 0;
+  std::uint64_t late_answers = 0;      ///< arrived after their group was decided (dropped)
+  std::uint64_t calls_cancelled = 0;   ///< cancel handles invoked for outstanding calls
+
+  std::uint64_t redundancy_lowered = 0;  ///< overload steps that removed workers from groups
+  std::uint64_t redundancy_restored = 0;
+  std::uint64_t shedding_started = 0;
+  std::uint64_t shedding_stopped = 0;
+  Index workers_in_use = 0;  ///< workers per group now (N unless lowered)
+  bool shedding = false;
+
+  std::size_t live_queries = 0;      ///< admitted and not yet completed
+  std::size_t max_live_queries = 0;  ///< the most ever admitted and not yet completed
+  std::size_t inflight_groups = 0;
+
+  /// answers_per_group[a]: decided groups with a usable answers (size N + 1).
+  std::vector<std::uint64_t> answers_per_group;
+  StageMetrics admission, encode, dispatch, collect, decode;
+  LatencyHistogram end_to_end;  ///< submit to outcome, successful queries only
+
+  /// Total of the outcome counters (equals submitted when idle).
+  std::uint64_t outcomes() const {
+    return completed_ok + rejected + shed + too_few_answers + unavailable + shut_down + internal_errors;
+  }
+
+  /// One JSON object; histograms as {count, mean, p50, p99, p999, max} in seconds.
+  std::string to_json() const {
+    std::ostringstream o;
+    o.precision(9);
+    auto hist = [&](const LatencyHistogram& h) {
+      o << "{\"count\":" << h.count << ",\"mean\":" << h.mean() << ",\"p50\":" << h.quantile(0.5)
+        << ",\"p99\":" << h.quantile(0.99) << ",\"p999\":" << h.quantile(0.999) << ",\"max\":" << h.max_seconds
+        << "}";
+    };
+    auto stage = [&](const char* name, const StageMetrics& s) {
+      o << "\"" << name << "\":{\"capacity\":" << s.capacity << ",\"depth\":" << s.depth
+        << ",\"max_depth\":" << s.max_depth << ",\"latency\":";
+      hist(s.latency);
+      o << "}";
+    };
+    o << "{\"submitted\":" << submitted << ",\"completed_ok\":" << completed_ok << ",\"rejected\":" << rejected
+      << ",\"shed\":" << shed << ",\"too_few_answers\":" << too_few_answers << ",\"unavailable\":" << unavailable
+      << ",\"shut_down\":" << shut_down << ",\"internal_errors\":" << internal_errors
+      << ",\"callback_exceptions\":" << callback_exceptions << ",\"groups_formed\":" << groups_formed
+      << ",\"groups_padded\":" << groups_padded << ",\"groups_decided_quorum\":" << groups_decided_quorum
+      << ",\"groups_decided_resolved\":" << groups_decided_resolved
+      << ",\"groups_decided_deadline\":" << groups_decided_deadline
+      << ",\"groups_decided_shutdown\":" << groups_decided_shutdown << ",\"decode_ok\":" << decode_ok
+      << ",\"decode_partial\":" << decode_partial << ",\"decode_insufficient\":" << decode_insufficient
+      << ",\"calls_sent\":" << calls_sent << ",\"answers_used\":" << answers_used
+      << ",\"answers_failed\":" << answers_failed << ",\"answers_bad_shape\":" << answers_bad_shape
+      << ",\"answers_non_finite\":" << answers_non_finite << ",\"late_answers\":" << late_answers
+      << ",\"calls_cancelled\":" << calls_cancelled << ",\"redundancy_lowered\":" << redundancy_lowered
+      << ",\"redundancy_restored\":" << redundancy_restored << ",\"shedding_started\":" << shedding_started
+      << ",\"shedding_stopped\":" << shedding_stopped << ",\"workers_in_use\":" << workers_in_use
+      << ",\"shedding\":" << (shedding ? "true" : "false") << ",\"live_queries\":" << live_queries
+      << ",\"max_live_queries\":" << max_live_queries << ",\"inflight_groups\":" << inflight_groups
+      << ",\"answers_per_group\":[";
+    for (std::size_t i = 0; i < answers_per_group.size(); ++i) o << (i ? "," : "") << answers_per_group[i];
+    o << "],";
+    stage("admission", admission);
+    o << ",";
+    stage("encode", encode);
+    o << ",";
+    stage("dispatch", dispatch);
+    o << ",";
+    stage("collect", collect);
+    o << ",";
+    stage("decode", decode);
+    o << ",\"end_to_end\":";
+    hist(end_to_end);
+    o << "}";
+    return o.str();
+  }
+};
+
+/// Why a group stopped collecting.
+enum class Decision {
+  quorum,    ///< N - S usable answers arrived (replication/uncoded: or every query was covered)
+  resolved,  ///< every call answered or failed before the quorum
+  deadline,  ///< the deadline passed first; decoded with what had arrived
+  shutdown,  ///< the runtime shut down
+};
+
+inline const char* to_string(Decision d) {
+  switch (d) {
+    case Decision::quorum: return "quorum";
+    case Decision::resolved: return "resolved";
+    case Decision::deadline: return "deadline";
+    case Decision::shutdown: return "shutdown";
+  }
+  return "unknown";
+}
+
+/// What became of one call of a group, as the collect stage saw it when the group was decided.
+enum class CallState : std::uint8_t { pending, answered, failed, bad_shape, non_finite };
+
+/// Compact record of one decided group: its configuration, when each worker answered, how it
+/// was decided, and the decode. Plain data, delivered to RuntimeParams::group_log on a decode
+/// thread; the planner and selectors read these.
+struct GroupLog {
+  std::uint64_t group = 0;
+  SchemeKind scheme = SchemeKind::spline;
+  Index num_queries = 0;   ///< K
+  Index num_workers = 0;   ///< N configured
+  Index quorum = 0;        ///< usable answers that decide the group
+  Index real_queries = 0;  ///< queries submitted into this group (< K when padded)
+  std::vector<Index> workers;           ///< workers called (all N unless redundancy was lowered)
+  std::vector<CallState> call_states;   ///< per entry of workers
+  std::vector<double> arrival_seconds;  ///< per entry of workers: since dispatch; NaN if none
+  Index usable_answers = 0;
+  Decision decision = Decision::quorum;
+  DecodeStatus status = DecodeStatus::ok;
+  double group_seconds = 0;     ///< first query submitted to group closed
+  double collect_seconds = 0;   ///< dispatch to decision
+  double decode_seconds = 0;    ///< decision to every outcome delivered
+};
+
+}  // namespace runtime
+NERCC_NAMESPACE_END

@@ -1,0 +1,124 @@
+// RuntimeParams: everything that configures a Runtime, checked by validate().
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/errors.hpp>
+#include <nercc/params.hpp>
+#include <nercc/runtime/bounded_queue.hpp>
+#include <nercc/runtime/clock.hpp>
+#include <nercc/runtime/metrics.hpp>
+#include <nercc/schemes.hpp>
+#include <nercc/types.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <functional>
+
+NERCC_NAMESPACE_BEGIN
+namespace runtime {
+
+/// How a group closed by the timeout with r < K queries fills its K - r empty rows. The
+/// padding rows are encoded and computed like real queries; their estimates are discarded.
+enum class PadPolicy {
+  repeat_last,  ///< copy the last real query (keeps the encoded curve smooth; default)
+  zeros,        ///< zero rows
+};
+
+/// The overload controller. It watches the load, the fuller of the admission queue and the
+/// in-flight window (as a fraction of capacity), at every query the group stage takes and at
+/// every submit while shedding. After `patience` consecutive
+/// observations at or above high_watermark it first removes `workers_step` workers from
+/// subsequent groups (down to min_workers), then, at the floor, sheds admission (submit
+/// answers QueryError::shed). After `patience` observations at or below low_watermark it
+/// undoes one step: stops shedding, then restores workers. Every action is counted in
+/// RuntimeMetrics.
+struct OverloadParams {
+  bool enabled = true;
+  double high_watermark = 0.75;  ///< load fraction that counts as overloaded
+  double low_watermark = 0.25;   ///< load fraction that counts as relieved
+  int patience = 8;              ///< consecutive observations before acting
+  Index min_workers = 0;         ///< floor of workers per group; 0 = num_queries (K)
+  Index workers_step = 0;        ///< workers removed or restored per step; 0 = ceil((N - floor) / 2)
+  bool shed = true;              ///< at the floor, refuse admission while overloaded
+
+  /// Throws nercc::invalid_argument naming the bad field (`code` gives K and N).
+  void validate(const CodeParams& code) const {
+    using detail::message;
+    if (!(high_watermark > 0.0 && high_watermark <= 1.0))
+      throw invalid_argument(message("overload.high_watermark (", high_watermark, ") must lie in (0, 1]"));
+    if (!(low_watermark >= 0.0 && low_watermark < high_watermark))
+      throw invalid_argument(message("overload.low_watermark (", low_watermark, ") must lie in [0, high_watermark (",
+                                     high_watermark, "))"));
+    if (patience < 1) throw invalid_argument(message("overload.patience (", patience, ") must be >= 1"));
+    if (min_workers != 0 && (min_workers < code.num_queries || min_workers > code.num_workers))
+      throw invalid_argument(message("overload.min_workers (", min_workers, ") must be 0 or lie in [num_queries (",
+                                     code.num_queries, "), num_workers (", code.num_workers, ")]"));
+    if (workers_step < 0) throw invalid_argument(message("overload.workers_step (", workers_step, ") must be >= 0"));
+  }
+  Index floor(const CodeParams& code) const { return min_workers ? min_workers : code.num_queries; }
+  Index step(const CodeParams& code) const {
+    if (workers_step) return workers_step;
+    const Index span = code.num_workers - floor(code);
+    return span > 0 ? (span + 1) / 2 : 1;
+  }
+};
+
+/// Configuration of a Runtime: the code, the shapes, the group/deadline policy, queue
+/// capacities, thread counts, the overload controller and the group log sink. An aggregate with
+/// defaults; the Runtime copies it and calls validate().
+struct RuntimeParams {
+  SchemeKind scheme = SchemeKind::spline;  ///< chosen per runtime instance
+  CodeParams code;                         ///< K, N, points, lambdas, min_answers
+  Index input_dim = 0;                     ///< d: columns of a query (required)
+  Index output_dim = 0;                    ///< m: columns of a worker output (required)
+  /// S: a group decodes once N_used - S usable answers arrived (never fewer than the decoder's
+  /// min_answers). Replication and uncoded also decode as soon as every query has an answer.
+  Index stragglers = 0;
+  Duration group_timeout = std::chrono::milliseconds(5);  ///< close a partial group this long after its first query
+  PadPolicy pad = PadPolicy::repeat_last;
+  /// From dispatch: decode with what arrived, or fail the group's queries with too_few_answers
+  /// when fewer than min_answers usable answers arrived.
+  Duration deadline = std::chrono::milliseconds(100);
+
+  std::size_t admission_capacity = 1024;  ///< queries waiting to be grouped
+  QueuePolicy admission_policy = QueuePolicy::reject;
+  std::size_t stage_capacity = 16;        ///< groups waiting at the encode and dispatch stages
+  /// Policy of the encode and dispatch queues and of the in-flight window (reject: a group
+  /// arriving at a full window fails its queries with QueryError::rejected).
+  QueuePolicy stage_policy = QueuePolicy::block;
+  std::size_t max_inflight_groups = 32;   ///< groups dispatched and not yet completed (bounds the decode queue)
+
+  int encode_threads = 1;
+  int decode_threads = 1;
+  int io_threads = 4;  ///< synchronous transports only: threads that run the calls
+
+  OverloadParams overload;
+  /// Called with each decided group's record on a decode thread; empty: no log. Must be
+  /// thread-safe when decode_threads > 1; exceptions it throws are swallowed.
+  std::function<void(const GroupLog&)> group_log;
+
+  /// Throws nercc::invalid_argument naming the first invalid field.
+  void validate() const {
+    using detail::message;
+    code.validate();
+    if (input_dim < 1) throw invalid_argument(message("input_dim (", input_dim, ") must be >= 1"));
+    if (output_dim < 1) throw invalid_argument(message("output_dim (", output_dim, ") must be >= 1"));
+    if (stragglers < 0 || stragglers >= code.num_workers)
+      throw invalid_argument(
+          message("stragglers (", stragglers, ") must lie in [0, num_workers (", code.num_workers, "))"));
+    if (group_timeout <= Duration::zero())
+      throw invalid_argument(message("group_timeout (", seconds(group_timeout), " s) must be > 0"));
+    if (deadline <= Duration::zero()) throw invalid_argument(message("deadline (", seconds(deadline), " s) must be > 0"));
+    if (admission_capacity < 1) throw invalid_argument("admission_capacity (0) must be >= 1");
+    if (stage_capacity < 1) throw invalid_argument("stage_capacity (0) must be >= 1");
+    if (max_inflight_groups < 1) throw invalid_argument("max_inflight_groups (0) must be >= 1");
+    if (encode_threads < 1) throw invalid_argument(message("encode_threads (", encode_threads, ") must be >= 1"));
+    if (decode_threads < 1) throw invalid_argument(message("decode_threads (", decode_threads, ") must be >= 1"));
+    if (io_threads < 1) throw invalid_argument(message("io_threads (", io_threads, ") must be >= 1"));
+    overload.validate(code);
+  }
+};
+
+}  // namespace runtime
+NERCC_NAMESPACE_END

@@ -1,0 +1,995 @@
+// Runtime<S>: the staged coded serving pipeline (group -> encode -> dispatch -> collect ->
+// decode -> complete), joined by bounded queues, around a user transport.
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/decode_result.hpp>
+#include <nercc/errors.hpp>
+#include <nercc/runtime/any_code.hpp>
+#include <nercc/runtime/bounded_queue.hpp>
+#include <nercc/runtime/clock.hpp>
+#include <nercc/runtime/metrics.hpp>
+#include <nercc/runtime/params.hpp>
+#include <nercc/types.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <future>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+NERCC_NAMESPACE_BEGIN
+namespace runtime {
+
+/// Why a query has no result. Every submitted query ends with exactly one QueryOutcome.
+enum class QueryError {
+  none,             ///< a result (QueryOutcome::value) with its decode status
+  rejected,         ///< a full queue with the reject policy refused it
+  shed,             ///< the overload controller refused admission
+  too_few_answers,  ///< its group was decided with fewer usable answers than min_answers
+  unavailable,      ///< replication/uncoded: no worker computing this query answered
+  shut_down,        ///< the runtime shut down before the query completed
+  internal,         ///< encode or decode threw (the message says what)
+};
+
+inline const char* to_string(QueryError e) {
+  switch (e) {
+    case QueryError::none: return "none";
+    case QueryError::rejected: return "rejected";
+    case QueryError::shed: return "shed";
+    case QueryError::too_few_answers: return "too_few_answers";
+    case QueryError::unavailable: return "unavailable";
+    case QueryError::shut_down: return "shut_down";
+    case QueryError::internal: return "internal";
+  }
+  return "unknown";
+}
+
+/// The outcome of one query: the estimate of f(x) (1 x output_dim) or an error naming why.
+template <class S>
+struct QueryOutcome {
+  QueryError error = QueryError::none;
+  std::string message;  ///< empty on success
+  RowMatrix<S> value;   ///< 1 x output_dim on success, empty otherwise
+  DecodeStatus status = DecodeStatus::ok;  ///< decode status of the query's group
+  std::uint64_t query = 0;   ///< id returned in submission order, from 1
+  std::uint64_t group = 0;   ///< 0 when the query never joined a group
+  Index answers_used = 0;    ///< usable worker answers its group decoded from
+  double latency_seconds = 0;  ///< submit to outcome, on the runtime's clock
+  bool ok() const { return error == QueryError::none; }
+};
+
+namespace detail {
+template <class S>
+struct Core;
+template <class S>
+struct Ticket;
+}  // namespace detail
+
+/// The completion handed to an asynchronous transport with each call. Call it once with the
+/// worker's output (1 x output_dim), or fail() once; later calls are ignored. Copies share one
+/// call. Thread-safe: may be called from any thread, during or after the transport call, even
+/// after the Runtime is destroyed (the answer is then counted as late and dropped).
+template <class S>
+class Completion {
+ public:
+  /// Delivers the worker's output. Wrong shapes and non-finite values are counted and dropped.
+  void operator()(const Eigen::Ref<const RowMatrix<S>>& output) const;
+  /// Reports that the call failed (the worker is then no longer awaited for this group).
+  void fail() const;
+  /// The worker this call went to.
+  Index worker() const;
+
+ private:
+  explicit Completion(std::shared_ptr<detail::Ticket<S>> ticket) : ticket_(std::move(ticket)) {}
+  std::shared_ptr<detail::Ticket<S>> ticket_;
+  friend struct detail::Core<S>;
+};
+
+/// Cancels an outstanding call; the runtime invokes it at most once, when the call's group is
+/// decoded before the call answered. An empty handle means "cannot cancel".
+using CancelHandle = std::function<void()>;
+
+namespace detail {
+
+template <class T, class S, class = void>
+struct is_async_transport : std::false_type {};
+template <class T, class S>
+struct is_async_transport<
+    T, S, std::void_t<std::invoke_result_t<T&, Index, const Eigen::Ref<const RowMatrix<S>>&, Completion<S>>>>
+    : std::is_convertible<std::invoke_result_t<T&, Index, const Eigen::Ref<const RowMatrix<S>>&, Completion<S>>,
+                          CancelHandle> {};
+
+template <class T, class S, class = void>
+struct is_sync_transport : std::false_type {};
+template <class T, class S>
+struct is_sync_transport<T, S, std::void_t<std::invoke_result_t<T&, Index, const Eigen::Ref<const RowMatrix<S>>&>>>
+    : std::is_convertible<std::invoke_result_t<T&, Index, const Eigen::Ref<const RowMatrix<S>>&>, RowMatrix<S>> {};
+
+template <class S>
+struct Query {
+  std::uint64_t id = 0;
+  RowMatrix<S> x;
+  std::function<void(QueryOutcome<S>&&)> sink;
+  TimePoint submitted;
+};
+
+template <class S>
+struct Group {
+  std::uint64_t id = 0;
+  std::vector<std::shared_ptr<Query<S>>> queries;  // the real ones (<= K)
+  RowMatrix<S> inputs, coded;                      // K x d, N x d
+  std::vector<Index> workers;                      // workers called, ascending
+  Index quorum = 0;
+  TimePoint first_submit, closed, stage_entered, dispatched, decided_at;
+
+  // Collect state, guarded by m.
+  std::mutex m;
+  bool decided = false;
+  bool cancels_run = false;
+  Decision decision = Decision::quorum;
+  std::vector<CallState> states;
+  std::vector<double> arrival;
+  std::vector<CancelHandle> cancels;
+  RowMatrix<S> answers;           // usable answers in arrival order
+  std::vector<Index> answer_slot; // slot of each row of answers
+  std::vector<Index> coverage;    // replication/uncoded: usable answers per real query
+  Index resolved = 0, covered = 0;
+};
+
+template <class S>
+using GroupPtr = std::shared_ptr<Group<S>>;
+
+// One admission item: a query, or a timeout token that closes group `flush` if still open.
+template <class S>
+struct Admission {
+  std::shared_ptr<Query<S>> query;
+  std::uint64_t flush = 0;
+};
+
+// Everything the stages share. Outlives the Runtime while transports hold completions.
+template <class S>
+struct Core {
+  using AsyncFn = std::function<CancelHandle(Index, const Eigen::Ref<const RowMatrix<S>>&, Completion<S>)>;
+  using SyncFn = std::function<RowMatrix<S>(Index, const Eigen::Ref<const RowMatrix<S>>&)>;
+
+  Core(RuntimeParams p, AnyCode<S> c, std::shared_ptr<Clock> clk)
+      : params(std::move(p)),
+        code(std::move(c)),
+        clock(std::move(clk)),
+        admission(params.admission_capacity, params.admission_policy),
+        encode_q(params.stage_capacity, params.stage_policy),
+        dispatch_q(params.stage_capacity, params.stage_policy),
+        decode_q(params.max_inflight_groups, QueuePolicy::block),
+        io_q(std::numeric_limits<std::size_t>::max(), QueuePolicy::reject),
+        workers_in_use(code.num_workers()) {
+    stats.workers_in_use = workers_in_use;
+    stats.answers_per_group.assign(std::size_t(code.num_workers() + 1), 0);
+  }
+
+  RuntimeParams params;
+  AnyCode<S> code;
+  std::shared_ptr<Clock> clock;
+  AsyncFn async_transport;
+  SyncFn sync_transport;
+
+  BoundedQueue<Admission<S>> admission;
+  BoundedQueue<GroupPtr<S>> encode_q, dispatch_q, decode_q;
+  BoundedQueue<std::function<void()>> io_q;
+
+  std::atomic<bool> accepting{true}, stopping{false};
+  std::atomic<std::uint64_t> next_query{0}, next_group{0};
+
+  // Work queued or being handled by a stage (wait_idle waits for zero).
+  std::atomic<std::int64_t> pending{0};
+  std::mutex idle_mutex;
+  std::condition_variable idle_cv;
+
+  mutable std::mutex stats_mutex;
+  RuntimeMetrics stats;
+
+  // Overload controller (guarded by control_mutex); workers_in_use is read by the group stage.
+  std::mutex control_mutex;
+  Index workers_in_use;
+  int over_streak = 0, under_streak = 0;
+  std::atomic<bool> shedding{false};
+
+  mutable std::mutex inflight_mutex;
+  std::condition_variable inflight_cv;
+  std::unordered_map<std::uint64_t, GroupPtr<S>> inflight;
+  std::atomic<std::size_t> inflight_count{0};
+
+  // Timers, run by the timer thread.
+  struct Timer {
+    TimePoint when;
+    std::uint64_t seq;
+    std::function<void()> fire;
+    bool operator>(const Timer& o) const { return when != o.when ? when > o.when : seq > o.seq; }
+  };
+  std::mutex timer_mutex;
+  std::condition_variable timer_cv;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
+  std::uint64_t timer_seq = 0;
+  std::int64_t pokes = 0;
+  bool timer_stop = false;
+
+  void add_pending() { pending.fetch_add(1, std::memory_order_acq_rel); }
+  void done_pending(std::int64_t n = 1) {
+    if (pending.fetch_sub(n, std::memory_order_acq_rel) == n) {
+      std::lock_guard<std::mutex> guard(idle_mutex);
+      idle_cv.notify_all();
+    }
+  }
+
+  void add_timer(TimePoint when, std::function<void()> fire) {
+    {
+      std::lock_guard<std::mutex> guard(timer_mutex);
+      timers.push(Timer{when, ++timer_seq, std::move(fire)});
+    }
+    timer_cv.notify_one();
+  }
+
+  // Called by manual clocks after time moved: the timer thread settles the poke.
+  void poke() {
+    {
+      std::lock_guard<std::mutex> guard(timer_mutex);
+      ++pokes;
+      add_pending();
+    }
+    timer_cv.notify_one();
+  }
+
+  void timer_loop() {
+    std::unique_lock<std::mutex> lock(timer_mutex);
+    while (!timer_stop) {
+      const std::int64_t taken = pokes;
+      pokes = 0;
+      const TimePoint now = clock->now();
+      std::vector<std::function<void()>> due;
+      while (!timers.empty() && timers.top().when <= now) {
+        due.push_back(std::move(const_cast<Timer&>(timers.top()).fire));
+        timers.pop();
+      }
+      if (!due.empty() || taken) {
+        lock.unlock();
+        for (auto& f : due) f();
+        if (taken) done_pending(taken);
+        lock.lock();
+        continue;
+      }
+      if (timers.empty()) timer_cv.wait(lock);
+      else clock->wait_until(lock, timer_cv, timers.top().when);
+    }
+    // Settle pokes that arrived while stopping so wait_idle cannot hang.
+    if (pokes) {
+      const std::int64_t taken = pokes;
+      pokes = 0;
+      lock.unlock();
+      done_pending(taken);
+    }
+  }
+
+  // ---- outcomes ----
+
+  void deliver(const std::shared_ptr<Query<S>>& q, QueryOutcome<S>&& out) {
+    out.query = q->id;
+    out.latency_seconds = seconds(clock->now() - q->submitted);
+    {
+      std::lock_guard<std::mutex> guard(stats_mutex);
+      switch (out.error) {
+        case QueryError::none:
+          ++stats.completed_ok;
+          stats.end_to_end.record(out.latency_seconds);
+          break;
+        case QueryError::rejected: ++stats.rejected; break;
+        case QueryError::shed: ++stats.shed; break;
+        case QueryError::too_few_answers: ++stats.too_few_answers; break;
+        case QueryError::unavailable: ++stats.unavailable; break;
+        case QueryError::shut_down: ++stats.shut_down; break;
+        case QueryError::internal: ++stats.internal_errors; break;
+      }
+      --stats.live_queries;
+    }
+    try {
+      q->sink(std::move(out));
+    } catch (...) {
+      std::lock_guard<std::mutex> guard(stats_mutex);
+      ++stats.callback_exceptions;
+    }
+  }
+
+  void fail_query(const std::shared_ptr<Query<S>>& q, QueryError e, std::string why, std::uint64_t group = 0) {
+    QueryOutcome<S> out;
+    out.error = e;
+    out.message = std::move(why);
+    out.group = group;
+    deliver(q, std::move(out));
+  }
+
+  void fail_group(const GroupPtr<S>& g, QueryError e, const std::string& why) {
+    for (auto& q : g->queries) fail_query(q, e, why, g->id);
+  }
+
+  static std::string shutdown_message() { return "runtime shut down before the query completed"; }
+
+  // Hands g to the next stage's queue; a refused group fails its queries.
+  void forward(BoundedQueue<GroupPtr<S>>& q, const char* stage, GroupPtr<S> g) {
+    g->stage_entered = clock->now();
+    const std::size_t capacity = q.capacity();
+    add_pending();
+    GroupPtr<S> item = g;
+    const PushResult r = q.push(item);
+    if (r == PushResult::ok) return;
+    done_pending();
+    if (r == PushResult::full)
+      fail_group(g, QueryError::rejected,
+                 ::nercc::detail::message("the ", stage, " queue is full (capacity ", capacity, ")"));
+    else
+      fail_group(g, QueryError::shut_down, shutdown_message());
+  }
+
+  void record_stage(StageMetrics RuntimeMetrics::*stage, TimePoint since) {
+    const double s = seconds(clock->now() - since);
+    std::lock_guard<std::mutex> guard(stats_mutex);
+    (stats.*stage).latency.record(s);
+  }
+
+  // ---- overload controller ----
+
+  void observe_load() {
+    if (!params.overload.enabled) return;
+    const OverloadParams& o = params.overload;
+    // Load: the fuller of the admission queue and the in-flight window.
+    const double fill = std::max(double(admission.size()) / double(admission.capacity()),
+                                 double(inflight_count.load()) / double(params.max_inflight_groups));
+    std::lock_guard<std::mutex> guard(control_mutex);
+    if (fill >= o.high_watermark) ++over_streak, under_streak = 0;
+    else if (fill <= o.low_watermark) ++under_streak, over_streak = 0;
+    else over_streak = under_streak = 0;
+    const Index floor = o.floor(params.code), step = o.step(params.code), n = code.num_workers();
+    std::lock_guard<std::mutex> stats_guard(stats_mutex);
+    if (over_streak >= o.patience) {
+      over_streak = 0;
+      if (workers_in_use > floor) {
+        workers_in_use = std::max(floor, workers_in_use - step);
+        ++stats.redundancy_lowered;
+      } else if (o.shed && !shedding.load()) {
+        shedding.store(true);
+        ++stats.shedding_started;
+      }
+    } else if (under_streak >= o.patience) {
+      under_streak = 0;
+      if (shedding.load()) {
+        shedding.store(false);
+        ++stats.shedding_stopped;
+      } else if (workers_in_use < n) {
+        workers_in_use = std::min(n, workers_in_use + step);
+        ++stats.redundancy_restored;
+      }
+    }
+    stats.workers_in_use = workers_in_use;
+    stats.shedding = shedding.load();
+  }
+
+  // ---- stages ----
+
+  void submit(const Eigen::Ref<const RowMatrix<S>>& x, std::function<void(QueryOutcome<S>&&)> sink) {
+    if (x.rows() != 1 || x.cols() != params.input_dim)
+      throw shape_mismatch(::nercc::detail::message("query is ", x.rows(), " x ", x.cols(), ", expected 1 x input_dim (",
+                                                    params.input_dim, ")"));
+    if (!x.allFinite()) throw non_finite_input("query holds NaN or infinity");
+    auto q = std::make_shared<Query<S>>();
+    q->id = next_query.fetch_add(1) + 1;
+    q->x = x;
+    q->sink = std::move(sink);
+    q->submitted = clock->now();
+    {
+      std::lock_guard<std::mutex> guard(stats_mutex);
+      ++stats.submitted;
+      stats.max_live_queries = std::max(stats.max_live_queries, ++stats.live_queries);
+    }
+    if (!accepting.load()) return fail_query(q, QueryError::shut_down, shutdown_message());
+    if (shedding.load()) {
+      observe_load();
+      if (shedding.load())
+        return fail_query(q, QueryError::shed, "overload: admission is being shed at the lowest redundancy");
+    }
+    Admission<S> item{q, 0};
+    add_pending();
+    const PushResult r = admission.push(item);
+    if (r == PushResult::ok) return;
+    done_pending();
+    if (r == PushResult::full)
+      fail_query(q, QueryError::rejected,
+                 ::nercc::detail::message("the admission queue is full (capacity ", admission.capacity(), ")"));
+    else
+      fail_query(q, QueryError::shut_down, shutdown_message());
+  }
+
+  void close_group(GroupPtr<S> g) {
+    const Index k = code.num_queries(), d = params.input_dim, r = Index(g->queries.size());
+    g->closed = clock->now();
+    g->inputs.resize(k, d);
+    for (Index i = 0; i < r; ++i) g->inputs.row(i) = g->queries[std::size_t(i)]->x;
+    for (Index i = r; i < k; ++i) {
+      if (params.pad == PadPolicy::zeros) g->inputs.row(i).setZero();
+      else g->inputs.row(i) = g->queries.back()->x;
+    }
+    Index used;
+    {
+      std::lock_guard<std::mutex> guard(control_mutex);
+      used = workers_in_use;
+    }
+    g->workers = code.worker_subset(used);
+    g->quorum = std::min(used, std::max(code.min_answers(), used - params.stragglers));
+    {
+      std::lock_guard<std::mutex> guard(stats_mutex);
+      ++stats.groups_formed;
+      if (r < k) ++stats.groups_padded;
+      for (auto& q : g->queries) stats.admission.latency.record(seconds(g->closed - q->submitted));
+    }
+    forward(encode_q, "encode", std::move(g));
+  }
+
+  void group_loop() {
+    GroupPtr<S> open;
+    while (auto item = admission.pop()) {
+      if (stopping.load()) {
+        if (item->query) fail_query(item->query, QueryError::shut_down, shutdown_message());
+      } else if (!item->query) {
+        if (open && open->id == item->flush) {
+          close_group(std::move(open));
+          open.reset();
+        }
+      } else {
+        observe_load();
+        if (!open) {
+          open = std::make_shared<Group<S>>();
+          open->id = next_group.fetch_add(1) + 1;
+          open->first_submit = item->query->submitted;
+          const std::uint64_t id = open->id;
+          add_timer(clock->now() + params.group_timeout, [this, id] {
+            Admission<S> token{nullptr, id};
+            add_pending();
+            if (admission.push_unbounded(token) != PushResult::ok) done_pending();
+          });
+        }
+        open->queries.push_back(std::move(item->query));
+        if (Index(open->queries.size()) == code.num_queries()) {
+          close_group(std::move(open));
+          open.reset();
+        }
+      }
+      done_pending();
+    }
+    if (open) fail_group(open, QueryError::shut_down, shutdown_message());
+    encode_q.close();
+  }
+
+  void encode_loop() {
+    while (auto g = encode_q.pop()) {
+      if (stopping.load()) {
+        fail_group(*g, QueryError::shut_down, shutdown_message());
+      } else {
+        bool encoded = false;
+        try {
+          (*g)->coded.resize(code.num_workers(), params.input_dim);
+          code.encode_into((*g)->inputs, (*g)->coded);
+          encoded = true;
+        } catch (const std::exception& e) {
+          fail_group(*g, QueryError::internal, std::string("encode failed: ") + e.what());
+        }
+        if (encoded) {
+          record_stage(&RuntimeMetrics::encode, (*g)->stage_entered);
+          forward(dispatch_q, "dispatch", std::move(*g));
+        }
+      }
+      done_pending();
+    }
+  }
+
+  void dispatch_loop(const std::shared_ptr<Core>& self) {
+    while (auto item = dispatch_q.pop()) {
+      GroupPtr<S> g = std::move(*item);
+      bool admitted = false;
+      {
+        std::unique_lock<std::mutex> lock(inflight_mutex);
+        if (params.stage_policy == QueuePolicy::block)
+          inflight_cv.wait(lock, [&] { return stopping.load() || inflight.size() < params.max_inflight_groups; });
+        admitted = !stopping.load() && inflight.size() < params.max_inflight_groups;
+        if (admitted) inflight.emplace(g->id, g);
+        inflight_count.store(inflight.size());
+      }
+      if (!admitted) {
+        if (stopping.load()) fail_group(g, QueryError::shut_down, shutdown_message());
+        else
+          fail_group(g, QueryError::rejected,
+                     ::nercc::detail::message("the in-flight window is full (max_inflight_groups ",
+                                              params.max_inflight_groups, ")"));
+        done_pending();
+        continue;
+      }
+      dispatch(self, g);
+      record_stage(&RuntimeMetrics::dispatch, g->stage_entered);
+      done_pending();
+    }
+  }
+
+  void dispatch(const std::shared_ptr<Core>& self, const GroupPtr<S>& g) {
+    const std::size_t n = g->workers.size();
+    const Index real = Index(g->queries.size());
+    {
+      std::lock_guard<std::mutex> guard(g->m);
+      g->states.assign(n, CallState::pending);
+      g->arrival.assign(n, std::numeric_limits<double>::quiet_NaN());
+      g->cancels.assign(n, CancelHandle{});
+      g->answers.resize(Index(n), params.output_dim);
+      g->coverage.assign(std::size_t(real), 0);
+      g->dispatched = clock->now();
+    }
+    add_timer(g->dispatched + params.deadline, [this, g] { decide(g, Decision::deadline); });
+    for (std::size_t slot = 0; slot < n; ++slot) {
+      {
+        std::lock_guard<std::mutex> guard(g->m);
+        if (g->decided) break;  // decided already (deadline): the rest need not be sent
+      }
+      {
+        std::lock_guard<std::mutex> guard(stats_mutex);
+        ++stats.calls_sent;
+      }
+      const Index worker = g->workers[slot];
+      auto ticket = std::make_shared<Ticket<S>>(self, g, Index(slot));
+      if (async_transport) {
+        CancelHandle cancel;
+        try {
+          cancel = async_transport(worker, g->coded.row(worker), Completion<S>(ticket));
+        } catch (...) {
+          ticket->resolve(CallState::failed, nullptr);
+        }
+        if (!cancel) continue;
+        bool cancel_now = false;
+        {
+          std::lock_guard<std::mutex> guard(g->m);
+          if (g->states[slot] == CallState::pending) {
+            if (g->cancels_run) cancel_now = true;
+            else g->cancels[slot] = std::move(cancel);
+          }
+        }
+        if (cancel_now) run_cancel(cancel);
+      } else {
+        std::function<void()> task = [this, ticket, g, worker] {
+          try {
+            const RowMatrix<S> y = sync_transport(worker, g->coded.row(worker));
+            ticket->resolve(CallState::answered, &y);
+          } catch (...) {
+            ticket->resolve(CallState::failed, nullptr);
+          }
+        };
+        if (io_q.push(task) != PushResult::ok) ticket->resolve(CallState::failed, nullptr);
+      }
+    }
+  }
+
+  void run_cancel(CancelHandle& cancel) {
+    try {
+      cancel();
+    } catch (...) {
+      // A failing cancel changes nothing: the call's answer, if any, is late.
+    }
+    std::lock_guard<std::mutex> guard(stats_mutex);
+    ++stats.calls_cancelled;
+  }
+
+  // A call's result (output is null unless state is answered).
+  void resolve(const GroupPtr<S>& g, Index slot, CallState state, const RowMatrix<S>* output) {
+    const TimePoint now = clock->now();
+    if (state == CallState::answered) {
+      if (output->rows() != 1 || output->cols() != params.output_dim) state = CallState::bad_shape;
+      else if (!output->allFinite()) state = CallState::non_finite;
+    }
+    bool late = false, decided_now = false;
+    {
+      std::lock_guard<std::mutex> guard(g->m);
+      if (g->decided) {
+        late = true;
+      } else {
+        const std::size_t s = std::size_t(slot);
+        g->states[s] = state;
+        g->arrival[s] = seconds(now - g->dispatched);
+        ++g->resolved;
+        if (state == CallState::answered) {
+          g->answers.row(Index(g->answer_slot.size())) = *output;
+          g->answer_slot.push_back(slot);
+          const Index q = code.query_of_worker(g->workers[s]);
+          if (q >= 0 && q < Index(g->coverage.size()) && g->coverage[std::size_t(q)]++ == 0) ++g->covered;
+        }
+        const Index usable = Index(g->answer_slot.size());
+        const bool all_covered = !code.is_regression() && g->covered == Index(g->coverage.size());
+        if (usable >= g->quorum || all_covered) decided_now = mark_decided(*g, Decision::quorum, now);
+        else if (g->resolved == Index(g->workers.size())) decided_now = mark_decided(*g, Decision::resolved, now);
+      }
+    }
+    {
+      std::lock_guard<std::mutex> guard(stats_mutex);
+      if (late) {
+        if (state != CallState::failed) ++stats.late_answers;
+      } else if (state == CallState::answered) {
+        ++stats.answers_used;
+      } else if (state == CallState::failed) {
+        ++stats.answers_failed;
+      } else if (state == CallState::bad_shape) {
+        ++stats.answers_bad_shape;
+      } else {
+        ++stats.answers_non_finite;
+      }
+    }
+    if (decided_now) to_decode(g);
+  }
+
+  static bool mark_decided(Group<S>& g, Decision d, TimePoint now) {
+    g.decided = true;
+    g.decision = d;
+    g.decided_at = now;
+    return true;
+  }
+
+  void decide(const GroupPtr<S>& g, Decision d) {
+    {
+      std::lock_guard<std::mutex> guard(g->m);
+      if (g->decided) return;
+      mark_decided(*g, d, clock->now());
+    }
+    to_decode(g);
+  }
+
+  // Decided groups number at most max_inflight_groups, the decode queue's capacity.
+  void to_decode(const GroupPtr<S>& g) {
+    add_pending();
+    GroupPtr<S> item = g;
+    if (decode_q.push_unbounded(item) == PushResult::ok) return;
+    finish(g);
+    done_pending();
+  }
+
+  void decode_loop() {
+    while (auto g = decode_q.pop()) {
+      finish(*g);
+      done_pending();
+    }
+  }
+
+  // The decode stage: cancel what is outstanding, decode, complete every query, log.
+  void finish(const GroupPtr<S>& g) {
+    std::vector<CancelHandle> to_cancel;
+    GroupLog log;
+    {
+      std::lock_guard<std::mutex> guard(g->m);
+      g->cancels_run = true;
+      for (std::size_t s = 0; s < g->states.size(); ++s)
+        if (g->states[s] == CallState::pending && g->cancels[s]) to_cancel.push_back(std::move(g->cancels[s]));
+      g->cancels.clear();  // handles may hold completions, which hold the group
+      log.call_states = g->states;
+      log.arrival_seconds = g->arrival;
+      log.decision = g->decision;
+      log.usable_answers = Index(g->answer_slot.size());
+    }
+    for (auto& c : to_cancel) run_cancel(c);
+
+    const Index usable = log.usable_answers;
+    DecodeStatus status = DecodeStatus::insufficient_answers;
+    if (log.decision == Decision::shutdown) {
+      fail_group(g, QueryError::shut_down, shutdown_message());
+    } else {
+      std::vector<Index> ids(static_cast<std::size_t>(usable));
+      for (Index i = 0; i < usable; ++i) ids[std::size_t(i)] = g->workers[std::size_t(g->answer_slot[std::size_t(i)])];
+      try {
+        const DecodeResult<S> r = code.decode(ids, g->answers.topRows(usable));
+        status = r.status;
+        complete_group(g, r, usable);
+      } catch (const std::exception& e) {
+        fail_group(g, QueryError::internal, std::string("decode failed: ") + e.what());
+      }
+    }
+    const TimePoint done = clock->now();
+    {
+      std::lock_guard<std::mutex> guard(stats_mutex);
+      switch (log.decision) {
+        case Decision::quorum: ++stats.groups_decided_quorum; break;
+        case Decision::resolved: ++stats.groups_decided_resolved; break;
+        case Decision::deadline: ++stats.groups_decided_deadline; break;
+        case Decision::shutdown: ++stats.groups_decided_shutdown; break;
+      }
+      if (log.decision != Decision::shutdown) {
+        if (status == DecodeStatus::ok) ++stats.decode_ok;
+        else if (status == DecodeStatus::partial) ++stats.decode_partial;
+        else ++stats.decode_insufficient;
+      }
+      ++stats.answers_per_group[std::size_t(usable)];
+      stats.collect.latency.record(seconds(g->decided_at - g->dispatched));
+      stats.decode.latency.record(seconds(done - g->decided_at));
+    }
+    {
+      std::lock_guard<std::mutex> guard(inflight_mutex);
+      inflight.erase(g->id);
+      inflight_count.store(inflight.size());
+    }
+    inflight_cv.notify_one();
+    if (params.group_log) {
+      log.group = g->id;
+      log.scheme = code.kind();
+      log.num_queries = code.num_queries();
+      log.num_workers = code.num_workers();
+      log.quorum = g->quorum;
+      log.real_queries = Index(g->queries.size());
+      log.workers = g->workers;
+      log.status = status;
+      log.group_seconds = seconds(g->closed - g->first_submit);
+      log.collect_seconds = seconds(g->decided_at - g->dispatched);
+      log.decode_seconds = seconds(done - g->decided_at);
+      try {
+        params.group_log(log);
+      } catch (...) {
+        // The log is advisory; a failing sink must not stop the pipeline.
+      }
+    }
+  }
+
+  void complete_group(const GroupPtr<S>& g, const DecodeResult<S>& r, Index usable) {
+    for (std::size_t j = 0; j < g->queries.size(); ++j) {
+      QueryOutcome<S> out;
+      out.group = g->id;
+      out.status = r.status;
+      out.answers_used = usable;
+      if (r.status == DecodeStatus::insufficient_answers) {
+        out.error = QueryError::too_few_answers;
+        out.message = ::nercc::detail::message(usable, " usable answers when decided (", to_string(g->decision),
+                                               "), fewer than min_answers (", code.min_answers(), ")");
+      } else if (!r.available[j]) {
+        out.error = QueryError::unavailable;
+        out.message = "no worker computing this query answered in time";
+      } else {
+        out.value = r.values.row(Index(j));
+      }
+      deliver(g->queries[j], std::move(out));
+    }
+  }
+
+  void shutdown_inflight() {
+    std::vector<GroupPtr<S>> groups;
+    {
+      std::lock_guard<std::mutex> guard(inflight_mutex);
+      for (auto& e : inflight) groups.push_back(e.second);
+    }
+    for (auto& g : groups) decide(g, Decision::shutdown);
+  }
+
+  void io_loop() {
+    while (auto task = io_q.pop()) (*task)();
+  }
+
+  RuntimeMetrics snapshot() const {
+    RuntimeMetrics m;
+    {
+      std::lock_guard<std::mutex> guard(stats_mutex);
+      m = stats;
+    }
+    auto fill = [](StageMetrics& s, const auto& q) {
+      s.capacity = q.capacity();
+      s.depth = q.size();
+      s.max_depth = q.max_size();
+    };
+    fill(m.admission, admission);
+    fill(m.encode, encode_q);
+    fill(m.dispatch, dispatch_q);
+    fill(m.decode, decode_q);
+    {
+      std::lock_guard<std::mutex> guard(inflight_mutex);
+      m.inflight_groups = inflight.size();
+      m.collect.capacity = params.max_inflight_groups;
+      m.collect.depth = inflight.size();
+    }
+    return m;
+  }
+};
+
+// One call: the first resolution wins.
+template <class S>
+struct Ticket {
+  Ticket(std::shared_ptr<Core<S>> c, GroupPtr<S> g, Index s) : core(std::move(c)), group(std::move(g)), slot(s) {}
+  void resolve(CallState state, const RowMatrix<S>* output) {
+    if (used.exchange(true)) return;
+    core->resolve(group, slot, state, output);
+  }
+  std::shared_ptr<Core<S>> core;
+  GroupPtr<S> group;
+  Index slot;
+  std::atomic<bool> used{false};
+};
+
+}  // namespace detail
+
+template <class S>
+void Completion<S>::operator()(const Eigen::Ref<const RowMatrix<S>>& output) const {
+  const RowMatrix<S> y = output;
+  ticket_->resolve(CallState::answered, &y);
+}
+template <class S>
+void Completion<S>::fail() const {
+  ticket_->resolve(CallState::failed, nullptr);
+}
+template <class S>
+Index Completion<S>::worker() const {
+  return ticket_->group->workers[std::size_t(ticket_->slot)];
+}
+
+/// The coded serving pipeline. Queries (1 x input_dim rows) are grouped K at a time (or at
+/// group_timeout, padded by RuntimeParams::pad), encoded into N coded queries, sent through the
+/// transport, collected until the quorum N - S or the deadline, decoded, and completed through a
+/// future or a callback. Stages run on their own threads, joined by bounded queues.
+///
+/// The transport is either asynchronous,
+///   CancelHandle transport(Index worker, const Eigen::Ref<const RowMatrix<S>>& coded, Completion<S> done)
+/// which must not block (call `done` later from any thread; `coded` is valid during the call
+/// only), or synchronous,
+///   RowMatrix<S> transport(Index worker, const Eigen::Ref<const RowMatrix<S>>& coded)
+/// which the runtime runs on io_threads of its own. Exceptions thrown by either count as a
+/// failed call. A synchronous call that never returns blocks shutdown: use the asynchronous
+/// form for calls that can hang.
+///
+/// Guarantee: every submitted query gets exactly one QueryOutcome, including on shutdown.
+///
+/// Thread safety: submit, metrics and wait_idle are safe from many threads; shutdown is safe to
+/// call concurrently with them and is idempotent. Callbacks and futures are completed on the
+/// runtime's decode threads, or on the submitting thread when admission refuses the query.
+template <class S>
+class Runtime {
+  static_assert(std::is_floating_point<S>::value, "nercc::runtime::Runtime<S>: S must be float, double or long double");
+
+ public:
+  using Scalar = S;
+
+  /// Validates params (nercc::invalid_argument names the bad field), builds the code and
+  /// starts the stage threads.
+  template <class Transport>
+  Runtime(RuntimeParams params, Transport transport, std::shared_ptr<Clock> clock = steady_clock()) {
+    constexpr bool is_async = detail::is_async_transport<Transport, S>::value;
+    constexpr bool is_sync = detail::is_sync_transport<Transport, S>::value;
+    static_assert(is_async || is_sync,
+                  "nercc::runtime::Runtime: the transport must be callable either as "
+                  "transport(Index worker, const Eigen::Ref<const RowMatrix<S>>& coded, Completion<S> done) "
+                  "returning a CancelHandle (asynchronous), or as "
+                  "transport(Index worker, const Eigen::Ref<const RowMatrix<S>>& coded) returning RowMatrix<S> "
+                  "(synchronous)");
+    if (!clock) throw invalid_argument("clock (null) must point to a Clock");
+    params.validate();
+    AnyCode<S> code(params.scheme, params.code);
+    core_ = std::make_shared<detail::Core<S>>(std::move(params), std::move(code), std::move(clock));
+    if constexpr (is_async) core_->async_transport = std::move(transport);
+    else if constexpr (is_sync) core_->sync_transport = std::move(transport);
+    start(is_async);
+  }
+
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+  /// Shuts down (see shutdown()).
+  ~Runtime() { shutdown(); }
+
+  /// Submits one query (1 x input_dim); the future always receives exactly one outcome.
+  /// Throws nercc::shape_mismatch or nercc::non_finite_input for a bad query (nothing is
+  /// submitted then). With QueuePolicy::block on admission it waits for room. Thread-safe.
+  std::future<QueryOutcome<S>> submit(const Eigen::Ref<const RowMatrix<S>>& query) {
+    auto promise = std::make_shared<std::promise<QueryOutcome<S>>>();
+    auto future = promise->get_future();
+    core_->submit(query, [promise](QueryOutcome<S>&& o) { promise->set_value(std::move(o)); });
+    return future;
+  }
+
+  /// As submit(query), completing through callback(QueryOutcome<S>&&), called exactly once
+  /// (on a decode thread, or inline when admission refuses the query). Exceptions it throws
+  /// are counted in RuntimeMetrics::callback_exceptions and swallowed. The callback is stored in
+  /// a std::function, so it must be copyable. Thread-safe.
+  template <class Callback>
+  void submit(const Eigen::Ref<const RowMatrix<S>>& query, Callback callback) {
+    constexpr bool callable = std::is_invocable<Callback&, QueryOutcome<S>&&>::value;
+    static_assert(callable,
+                  "nercc::runtime::Runtime::submit: the callback must be callable as "
+                  "callback(nercc::runtime::QueryOutcome<S>&&)");
+    if constexpr (callable)
+      core_->submit(query, [cb = std::move(callback)](QueryOutcome<S>&& o) mutable { cb(std::move(o)); });
+  }
+
+  /// Blocks until no stage has work queued or in hand and every clock change has been acted
+  /// on. Groups waiting for answers or a timeout do not count as work; a stage blocked on a
+  /// full queue or in-flight window (QueuePolicy::block) does, so with blocking policies call
+  /// it only when the transport can still answer. Meant for tests with a ManualClock and a
+  /// scripted transport. Thread-safe.
+  void wait_idle() const {
+    std::unique_lock<std::mutex> lock(core_->idle_mutex);
+    core_->idle_cv.wait(lock, [&] { return core_->pending.load(std::memory_order_acquire) == 0; });
+  }
+
+  /// Stops admission, fails every query not yet decided with QueryError::shut_down, cancels
+  /// outstanding calls, and joins the threads. Groups already decided still complete normally.
+  /// Idempotent and thread-safe; must not be called from a callback or a transport.
+  void shutdown() {
+    std::lock_guard<std::mutex> guard(shutdown_mutex_);
+    if (!running_) return;
+    running_ = false;
+    core_->clock->unsubscribe(subscription_);  // first, so every poke is settled by the timer thread
+    core_->accepting.store(false);
+    core_->stopping.store(true);
+    {
+      std::lock_guard<std::mutex> inflight_guard(core_->inflight_mutex);
+    }
+    core_->inflight_cv.notify_all();
+    core_->admission.close();
+    join(group_thread_);
+    for (auto& t : encode_threads_) join(t);
+    core_->dispatch_q.close();
+    join(dispatch_thread_);
+    core_->shutdown_inflight();
+    core_->decode_q.close();
+    for (auto& t : decode_threads_) join(t);
+    {
+      std::lock_guard<std::mutex> timer_guard(core_->timer_mutex);
+      core_->timer_stop = true;
+    }
+    core_->timer_cv.notify_all();
+    join(timer_thread_);
+    core_->io_q.close();
+    for (auto& t : io_threads_) join(t);
+    {
+      std::lock_guard<std::mutex> timer_guard(core_->timer_mutex);
+      core_->timers = {};  // timers hold groups; drop them with the threads
+    }
+  }
+
+  /// A snapshot of the counters, queue depths and histograms. Thread-safe.
+  RuntimeMetrics metrics() const { return core_->snapshot(); }
+  const RuntimeParams& params() const { return core_->params; }
+  /// The code in use (scheme, K, N, decoder). Thread-safe.
+  const AnyCode<S>& code() const { return core_->code; }
+
+ private:
+  void start(bool is_async) {
+    auto core = core_;
+    subscription_ = core->clock->subscribe([c = core.get()] { c->poke(); });
+    timer_thread_ = std::thread([core] { core->timer_loop(); });
+    group_thread_ = std::thread([core] { core->group_loop(); });
+    encode_threads_.resize(std::size_t(core->params.encode_threads));
+    for (auto& t : encode_threads_) t = std::thread([core] { core->encode_loop(); });
+    dispatch_thread_ = std::thread([core] { core->dispatch_loop(core); });
+    decode_threads_.resize(std::size_t(core->params.decode_threads));
+    for (auto& t : decode_threads_) t = std::thread([core] { core->decode_loop(); });
+    if (!is_async) {
+      io_threads_.resize(std::size_t(core->params.io_threads));
+      for (auto& t : io_threads_) t = std::thread([core] { core->io_loop(); });
+    }
+    running_ = true;
+  }
+  static void join(std::thread& t) {
+    if (t.joinable()) t.join();
+  }
+
+  std::shared_ptr<detail::Core<S>> core_;
+  std::thread timer_thread_, group_thread_, dispatch_thread_;
+  std::vector<std::thread> encode_threads_, decode_threads_, io_threads_;
+  bool running_ = false;
+  std::uint64_t subscription_ = 0;
+  std::mutex shutdown_mutex_;
+};
+
+}  // namespace runtime
+NERCC_NAMESPACE_END

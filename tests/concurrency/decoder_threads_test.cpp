@@ -1,0 +1,92 @@
+// Encoders and decoders shared by many threads; also run under ThreadSanitizer.
+#include <nercc/nercc.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <thread>
+#include <vector>
+
+using nercc::Index;
+using nercc::RowMatrix;
+
+namespace {
+RowMatrix<float> random_matrix(Index r, Index c, std::uint32_t seed) {
+  std::mt19937 g(seed);
+  std::normal_distribution<float> nd;
+  RowMatrix<float> m(r, c);
+  for (Index i = 0; i < m.size(); ++i) m.data()[i] = nd(g);
+  return m;
+}
+std::vector<Index> random_subset(Index n, Index keep, std::uint32_t seed) {
+  std::vector<Index> ids(static_cast<std::size_t>(n));
+  std::iota(ids.begin(), ids.end(), Index(0));
+  std::mt19937 g(seed);
+  std::shuffle(ids.begin(), ids.end(), g);
+  ids.resize(std::size_t(keep));
+  return ids;
+}
+RowMatrix<float> rows_of(const RowMatrix<float>& m, const std::vector<Index>& ids) {
+  RowMatrix<float> out(Index(ids.size()), m.cols());
+  for (std::size_t j = 0; j < ids.size(); ++j) out.row(Index(j)) = m.row(ids[j]);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("decode is safe from many threads at once, with a small cache under eviction", "[codes][threads]") {
+  nercc::CodeParams p;
+  p.num_queries = 10;
+  p.num_workers = 30;
+  p.decoder_cache_capacity = 16;
+  const nercc::Decoder<nercc::SplineScheme, float> dec(p);
+  const RowMatrix<float> y = random_matrix(30, 16, 5);
+  std::vector<std::vector<Index>> sets;
+  std::vector<RowMatrix<float>> expected;
+  for (std::uint32_t s = 0; s < 40; ++s) {
+    sets.push_back(random_subset(30, 20 + Index(s % 10), s));
+    const nercc::Decoder<nercc::SplineScheme, float> fresh(p);
+    expected.push_back(fresh.decode(sets.back(), rows_of(y, sets.back())).values);
+  }
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int rep = 0; rep < 25; ++rep)
+        for (std::size_t s = 0; s < sets.size(); ++s) {
+          const std::size_t i = (s * 7 + std::size_t(t) * 13 + std::size_t(rep)) % sets.size();
+          if (!(dec.decode(sets[i], rows_of(y, sets[i])).values.array() == expected[i].array()).all())
+            ++mismatches[std::size_t(t)];
+        }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(std::accumulate(mismatches.begin(), mismatches.end(), 0) == 0);
+}
+
+TEST_CASE("encode and decode split over column threads equal one thread, bitwise, from many callers", "[codes][threads]") {
+  nercc::CodeParams p;
+  p.num_queries = 16;
+  p.num_workers = 24;
+  const RowMatrix<float> x = random_matrix(16, 20000, 8);
+  const std::vector<Index> ids = random_subset(24, 20, 3);
+  const nercc::Encoder<nercc::SplineScheme, float> single_enc(p);
+  const nercc::Decoder<nercc::SplineScheme, float> single_dec(p);
+  const RowMatrix<float> coded = single_enc.encode(x);
+  const RowMatrix<float> decoded = single_dec.decode(ids, rows_of(coded, ids)).values;
+  p.num_threads = 3;
+  const nercc::Encoder<nercc::SplineScheme, float> enc(p);
+  const nercc::Decoder<nercc::SplineScheme, float> dec(p);
+  std::vector<int> mismatches(2, 0);
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 2; ++t)
+    callers.emplace_back([&, t] {
+      for (int rep = 0; rep < 3; ++rep) {
+        const RowMatrix<float> c = enc.encode(x);
+        if (!(c.array() == coded.array()).all()) ++mismatches[std::size_t(t)];
+        if (!(dec.decode(ids, rows_of(c, ids)).values.array() == decoded.array()).all()) ++mismatches[std::size_t(t)];
+      }
+    });
+  for (auto& th : callers) th.join();
+  CHECK(std::accumulate(mismatches.begin(), mismatches.end(), 0) == 0);
+}

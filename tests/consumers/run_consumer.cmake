@@ -1,0 +1,21 @@
+# cmake -DMODE=... -DNERCC_SOURCE=... -DCONSUMER_SOURCE=... -DWORK=... -DGENERATOR=... -P run_consumer.cmake
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+file(REMOVE_RECURSE ${WORK})
+set(consumer_args -DNERCC_SOURCE=${NERCC_SOURCE})
+if(MODE STREQUAL "find_package")
+  run(${CMAKE_COMMAND} -S ${NERCC_SOURCE} -B ${WORK}/nercc-build -G ${GENERATOR} -DNERCC_BUILD_TESTS=OFF
+      -DNERCC_BUILD_EXAMPLES=OFF -DNERCC_BUILD_BENCHMARKS=OFF -DCMAKE_INSTALL_PREFIX=${WORK}/prefix)
+  run(${CMAKE_COMMAND} --install ${WORK}/nercc-build)
+  list(APPEND consumer_args -DCMAKE_PREFIX_PATH=${WORK}/prefix)
+endif()
+run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE} -B ${WORK}/consumer-build -G ${GENERATOR} ${consumer_args})
+run(${CMAKE_COMMAND} --build ${WORK}/consumer-build)
+run(${WORK}/consumer-build/consumer)
+message("${last_output}")

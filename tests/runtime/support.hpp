@@ -1,0 +1,71 @@
+// Shared test helpers for the runtime: a toy model and a scripted asynchronous transport.
+#pragma once
+
+#include <nercc/runtime.hpp>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace nercc_test {
+
+using nercc::Index;
+using Mat = nercc::RowMatrix<double>;
+namespace rt = nercc::runtime;
+
+/// A smooth nonlinear model R^d -> R^2 standing in for a network.
+inline Mat toy_model(const Eigen::Ref<const Mat>& x) {
+  Mat y(x.rows(), 2);
+  for (Index i = 0; i < x.rows(); ++i) {
+    y(i, 0) = x.row(i).sum() + 0.5 * x(i, 0) * x(i, 0);
+    y(i, 1) = std::sin(x.row(i).squaredNorm());
+  }
+  return y;
+}
+
+/// Records every call; the test answers, fails or ignores them by hand.
+struct ScriptedTransport {
+  struct Call {
+    Index worker;
+    Mat input;
+    rt::Completion<double> done;
+    bool cancelled = false;
+  };
+  std::mutex m;
+  std::vector<std::shared_ptr<Call>> calls;
+
+  auto transport() {
+    return [this](Index w, const Eigen::Ref<const Mat>& x, rt::Completion<double> done) -> rt::CancelHandle {
+      auto call = std::make_shared<Call>(Call{w, x, done});
+      std::lock_guard<std::mutex> guard(m);
+      calls.push_back(call);
+      return [this, call] {
+        std::lock_guard<std::mutex> g(m);
+        call->cancelled = true;
+      };
+    };
+  }
+  std::size_t size() {
+    std::lock_guard<std::mutex> guard(m);
+    return calls.size();
+  }
+  std::shared_ptr<Call> call_to(Index worker, std::size_t group_index = 0) {
+    std::lock_guard<std::mutex> guard(m);
+    std::size_t seen = 0;
+    for (auto& c : calls)
+      if (c->worker == worker && seen++ == group_index) return c;
+    return nullptr;
+  }
+  /// Answers the call to `worker` with the toy model's output on its coded input.
+  void answer(Index worker, std::size_t group_index = 0) {
+    auto c = call_to(worker, group_index);
+    c->done(toy_model(c->input));
+  }
+  bool cancelled(Index worker, std::size_t group_index = 0) {
+    auto c = call_to(worker, group_index);
+    std::lock_guard<std::mutex> guard(m);
+    return c->cancelled;
+  }
+};
+
+}  // namespace nercc_test
