@@ -19,14 +19,6 @@ namespace {
 RowMatrix<double> spline_values(const FixtureCase& c) {
   return nercc::SmoothingSpline<double>(c.sites, c.values_matrix(), c.lambda, c.weights).evaluate(c.points);
 }
-// Smallest gap at least a tenth of the mean gap (Chebyshev and jittered grids; not random draws).
-bool well_separated(std::vector<double> t) {
-  std::sort(t.begin(), t.end());
-  if (t.size() < 3) return true;
-  double gap = t[1] - t[0];
-  for (std::size_t i = 2; i < t.size(); ++i) gap = std::min(gap, t[i] - t[i - 1]);
-  return gap >= 0.1 * (t.back() - t.front()) / double(t.size() - 1);
-}
 template <class S, class From>
 std::vector<S> as(const std::vector<From>& v) {
   return std::vector<S>(v.begin(), v.end());
@@ -34,26 +26,24 @@ std::vector<S> as(const std::vector<From>& v) {
 }  // namespace
 
 TEST_CASE("smoothing spline matches the exact-arithmetic reference", "[spline][fixtures]") {
-  double worst = 0, worst_operator = 0, worst_clustered = 0, worst_float = 0;
+  double worst = 0, worst_operator = 0, worst_float = 0;
   std::string worst_case;
   int checked = 0;
   for (const auto& c : read_fixtures("spline_cases.txt")) {
     if (c.reference != "exact") continue;
     INFO("case " << c.name);
+    // Rounding level, or (large n and lambda, where the data's own conditioning shows) at least
+    // a thousand times closer to the exact values than SciPy is.
+    const double scipy_error = c.scipy.empty() ? 0.0 : relative_difference(c.scipy_matrix(), c.expected_matrix());
+    const double bound = std::max(1e-12, scipy_error / 1000);
     const double rel = relative_difference(spline_values(c), c.expected_matrix());
-    CHECK(rel < 1e-12);
+    CHECK(rel < bound);
     if (rel > worst) worst = rel, worst_case = c.name;
     if (!c.weighted) {
-      // The operator is not refined: on clustered sites its error grows like eps * lambda / h^2.
       const auto m = nercc::spline_evaluation_matrix(c.sites, c.points, c.lambda);
       const double op = relative_difference(m * c.values_matrix(), c.expected_matrix());
-      if (well_separated(c.sites)) {
-        CHECK(op < 1e-12);
-        worst_operator = std::max(worst_operator, op);
-      } else {
-        CHECK(op < 1e-9);
-        worst_clustered = std::max(worst_clustered, op);
-      }
+      CHECK(op < bound);
+      worst_operator = std::max(worst_operator, op);
     }
     const RowMatrix<float> vf = nercc::SmoothingSpline<float>(as<float>(c.sites), c.values_matrix().cast<float>(), c.lambda,
                                                               as<float>(c.weights))
@@ -68,11 +58,9 @@ TEST_CASE("smoothing spline matches the exact-arithmetic reference", "[spline][f
     worst_float = std::max(worst_float, fl);
     ++checked;
   }
-  CHECK(checked > 100);
-  std::printf(
-      "spline vs exact reference: %d cases, largest relative difference %.3g (%s); operator %.3g on well-separated "
-      "sites, %.3g on clustered sites; float %.3g\n",
-      checked, worst, worst_case.c_str(), worst_operator, worst_clustered, worst_float);
+  CHECK(checked > 200);
+  std::printf("spline vs exact reference: %d cases, largest relative difference %.3g (%s), operator %.3g, float %.3g\n",
+              checked, worst, worst_case.c_str(), worst_operator, worst_float);
 }
 
 TEST_CASE("smoothing spline matches SciPy's make_smoothing_spline", "[spline][fixtures]") {

@@ -168,6 +168,7 @@ class ReinschSystem {
       }
     }
     ldlt_.solve_in_place(u);
+    if (c_ != C(0)) refine_adjoint(st, u);
     // m(k, j) += (Q u)(j, k): the three terms of row j of Q, formed across all points at once.
     std::vector<C> v(static_cast<std::size_t>(p));
     for (Index j = 0; j < n; ++j) {
@@ -187,6 +188,34 @@ class ReinschSystem {
   }
 
  private:
+  // One step of iterative refinement of v = A^-1 u0, the mirror of the one in fit(): the
+  // residual is taken from the operator's rows e + Q v (sorted sites, one column per point),
+  // s f - s R v - c Q^T W^-1 (e + Q v), so close sites do not amplify the error of v.
+  void refine_adjoint(const std::vector<Stencil>& st, RowMatrix<C>& v) const {
+    const Index n = size(), mi = n - 2, p = v.cols();
+    RowMatrix<C> rows = RowMatrix<C>::Zero(n, p);
+    add_q_times(v, C(1), false, rows);
+    for (Index k = 0; k < p; ++k) {
+      rows(st[std::size_t(k)].j, k) += st[std::size_t(k)].e0;
+      rows(st[std::size_t(k)].j + 1, k) += st[std::size_t(k)].e1;
+    }
+    RowMatrix<C> r = RowMatrix<C>::Zero(mi, p);
+    for (Index k = 0; k < p; ++k) {
+      add_interior(r, st[std::size_t(k)].j, k, s_ * st[std::size_t(k)].f0);
+      add_interior(r, st[std::size_t(k)].j + 1, k, s_ * st[std::size_t(k)].f1);
+    }
+    for (Index c = 0; c < mi; ++c) {
+      const std::size_t cu = std::size_t(c);
+      r.row(c) -= c_ * (qa_[cu] * w_inv_[cu] * rows.row(c) + qb_[cu] * w_inv_[cu + 1] * rows.row(c + 1) +
+                        qc_[cu] * w_inv_[cu + 2] * rows.row(c + 2));
+      r.row(c) -= s_ * (h_[cu] + h_[cu + 1]) / C(3) * v.row(c);
+      if (c > 0) r.row(c) -= s_ * h_[cu] / C(6) * v.row(c - 1);
+      if (c + 1 < mi) r.row(c) -= s_ * h_[cu + 1] / C(6) * v.row(c + 1);
+    }
+    ldlt_.solve_in_place(r);
+    v += r;
+  }
+
   // The weighted least-squares line's values at the sites: H y, H_ji = w_i (1/W + dt_j dt_i / Sxx).
   RowMatrix<C> hat_matrix() const {
     const Index n = size();
