@@ -31,8 +31,9 @@ struct CodeParams {
   Index min_answers = 0;
   /// Decoding matrices kept per answered set (least recently used evicted); 0 disables caching.
   std::size_t decoder_cache_capacity = 1024;
-  /// Threads that encode and decode split the columns (d) over, the caller's included; large
-  /// inputs only (each thread gets at least 64K values), so small ones always stay on the caller.
+  /// Threads that encode and decode split the columns (d) over, the caller's thread included,
+  /// started per call. Only inputs large enough to give each thread 2^18 values (inputs plus
+  /// outputs) are split; smaller ones stay on the caller. Results do not depend on it.
   Index num_threads = 1;
 
   /// Throws nercc::invalid_argument naming the first invalid field. Scheme-specific rules

@@ -106,8 +106,8 @@ constexpr Index combine_rows_values_per_thread = Index(1) << 18;
 /// out_p = sum_q coef(p, q) * in_q for p < P over d columns, summed in ascending q (so the
 /// result depends only on the order of the input rows). `in_row(q)` gives the start of input
 /// row q; coef is row-major with row stride coef_stride; out rows are out_stride apart. Up to
-/// `threads` threads (the caller's included) take contiguous column ranges. Writes no
-/// temporaries; out must not overlap the inputs.
+/// `threads` threads (the caller's included) take contiguous column ranges. No heap
+/// allocation on one thread (the scratch is 24 KiB of stack); out must not overlap the inputs.
 template <class S, class InRow>
 void combine_rows(Index P, Index Q, Index d, const S* coef, Index coef_stride, InRow in_row, S* out, Index out_stride,
                   Index threads = 1) {

@@ -33,13 +33,14 @@ class PentadiagonalLDLT {
       }
       if (i + 2 < m) l2_[i] = a2[i] / di;
     }
+    d_inv_.resize(m);
+    for (std::size_t i = 0; i < m; ++i) d_inv_[i] = C(1) / d_[i];
   }
 
   std::size_t size() const { return d_.size(); }
 
   /// Solves A X = B in place; B is m x k, one right-hand side per column. Works on raw rows
-  /// so the column loops vectorise; the operations and their order are those of row-wise
-  /// elimination.
+  /// so the column loops vectorise.
   void solve_in_place(RowMatrix<C>& b) const {
     const Index m = Index(d_.size()), k = b.cols();
     C* x = b.data();
@@ -57,8 +58,8 @@ class PentadiagonalLDLT {
     }
     for (Index i = 0; i < m; ++i) {
       C* r = x + i * k;
-      const C di = d_[std::size_t(i)];
-      for (Index j = 0; j < k; ++j) r[j] /= di;
+      const C di = d_inv_[std::size_t(i)];
+      for (Index j = 0; j < k; ++j) r[j] *= di;
     }
     for (Index i = m - 2; i >= 0; --i) {
       C* r = x + i * k;
@@ -75,7 +76,7 @@ class PentadiagonalLDLT {
   }
 
  private:
-  std::vector<C> d_, l1_, l2_;
+  std::vector<C> d_, l1_, l2_, d_inv_;  // solves multiply by d_inv_: a division costs several products
 };
 
 }  // namespace detail

@@ -193,8 +193,20 @@ class ReinschSystem {
   // s f - s R v - c Q^T W^-1 (e + Q v), so close sites do not amplify the error of v.
   void refine_adjoint(const std::vector<Stencil>& st, RowMatrix<C>& v) const {
     const Index n = size(), mi = n - 2, p = v.cols();
+    // Raw rows of p values: this runs for every never-seen answered set, and Eigen's
+    // dynamic-size row expressions cost more than their arithmetic at these sizes.
     RowMatrix<C> rows = RowMatrix<C>::Zero(n, p);
-    add_q_times(v, C(1), false, rows);
+    for (Index c = 0; c < mi; ++c) {
+      const std::size_t cu = std::size_t(c);
+      const C a = qa_[cu], b = qb_[cu], q = qc_[cu];
+      const C* vc = v.data() + c * p;
+      C* r0 = rows.data() + c * p;
+      C* r1 = r0 + p;
+      C* r2 = r1 + p;
+      for (Index k = 0; k < p; ++k) r0[k] += a * vc[k];
+      for (Index k = 0; k < p; ++k) r1[k] += b * vc[k];
+      for (Index k = 0; k < p; ++k) r2[k] += q * vc[k];
+    }
     for (Index k = 0; k < p; ++k) {
       rows(st[std::size_t(k)].j, k) += st[std::size_t(k)].e0;
       rows(st[std::size_t(k)].j + 1, k) += st[std::size_t(k)].e1;
@@ -206,11 +218,18 @@ class ReinschSystem {
     }
     for (Index c = 0; c < mi; ++c) {
       const std::size_t cu = std::size_t(c);
-      r.row(c) -= c_ * (qa_[cu] * w_inv_[cu] * rows.row(c) + qb_[cu] * w_inv_[cu + 1] * rows.row(c + 1) +
-                        qc_[cu] * w_inv_[cu + 2] * rows.row(c + 2));
-      r.row(c) -= s_ * (h_[cu] + h_[cu + 1]) / C(3) * v.row(c);
-      if (c > 0) r.row(c) -= s_ * h_[cu] / C(6) * v.row(c - 1);
-      if (c + 1 < mi) r.row(c) -= s_ * h_[cu + 1] / C(6) * v.row(c + 1);
+      const C a = qa_[cu] * w_inv_[cu], b = qb_[cu] * w_inv_[cu + 1], q = qc_[cu] * w_inv_[cu + 2];
+      const C diag = s_ * (h_[cu] + h_[cu + 1]) / C(3);
+      const C below = c > 0 ? s_ * h_[cu] / C(6) : C(0), above = c + 1 < mi ? s_ * h_[cu + 1] / C(6) : C(0);
+      const C* g0 = rows.data() + c * p;
+      const C* g1 = g0 + p;
+      const C* g2 = g1 + p;
+      const C* vc = v.data() + c * p;
+      const C* vb = c > 0 ? vc - p : vc;  // weight 0 at the ends
+      const C* va = c + 1 < mi ? vc + p : vc;
+      C* rc = r.data() + c * p;
+      for (Index k = 0; k < p; ++k)
+        rc[k] = (((rc[k] - c_ * (a * g0[k] + b * g1[k] + q * g2[k])) - diag * vc[k]) - below * vb[k]) - above * va[k];
     }
     ldlt_.solve_in_place(r);
     v += r;
