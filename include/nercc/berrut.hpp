@@ -51,14 +51,8 @@ class BerrutInterpolant {
 
   template <class Sites>
   BerrutInterpolant(const Sites& sites, const Eigen::Ref<const RowMatrix<S>>& values)
-      : sites_(Index(sites.size()), [&](Index i) { return sites[i]; }, "sites") {
-    if (values.rows() != sites_.size())
-      throw shape_mismatch(detail::message("values has ", values.rows(), " rows, expected one per site (",
-                                           sites_.size(), ")"));
-    detail::check_finite_rows(values, "values");
-    values_.resize(values.rows(), values.cols());
-    for (Index r = 0; r < values_.rows(); ++r) values_.row(r) = values.row(sites_.order[std::size_t(r)]).template cast<C>();
-  }
+      : sites_(Index(sites.size()), [&](Index i) { return sites[i]; }, "sites"),
+        values_(detail::values_by_rank(sites_, values)) {}
 
   /// r at each point (any finite reals): points.size() x d. Thread-safe.
   template <class Points>
@@ -71,9 +65,7 @@ class BerrutInterpolant {
   /// As evaluate(), into caller storage of shape points.size() x d. Thread-safe.
   template <class Points>
   void evaluate_into(const Points& points, Eigen::Ref<RowMatrix<S>> out) const {
-    if (out.rows() != Index(points.size()) || out.cols() != dimension())
-      throw shape_mismatch(detail::message("out is ", out.rows(), " x ", out.cols(), ", expected ", points.size(),
-                                           " x ", dimension()));
+    detail::check_out_shape(out, Index(points.size()), dimension());
     const std::vector<C> p = detail::checked_points<C>(points, "points");
     Eigen::Matrix<C, 1, Eigen::Dynamic> weights(num_sites());
     for (Index k = 0; k < Index(p.size()); ++k) {

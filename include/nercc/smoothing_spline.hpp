@@ -67,13 +67,7 @@ class SmoothingSpline {
         system_(sites_.sorted, detail::permuted(detail::checked_weights<C>(weights, sites_.size()), sites_.order),
                 checked_lambda(lambda)),
         lambda_(lambda) {
-    if (values.rows() != sites_.size())
-      throw shape_mismatch(detail::message("values has ", values.rows(), " rows, expected one per site (",
-                                           sites_.size(), ")"));
-    detail::check_finite_rows(values, "values");
-    RowMatrix<C> y(values.rows(), values.cols());
-    for (Index r = 0; r < y.rows(); ++r) y.row(r) = values.row(sites_.order[std::size_t(r)]).template cast<C>();
-    system_.fit(y, fitted_, second_derivatives_);
+    system_.fit(detail::values_by_rank(sites_, values), fitted_, second_derivatives_);
   }
 
   /// The fit at each point (any finite reals, any order): points.size() x d. Thread-safe.
@@ -87,13 +81,10 @@ class SmoothingSpline {
   /// As evaluate(), into caller storage of shape points.size() x d. Thread-safe.
   template <class Points>
   void evaluate_into(const Points& points, Eigen::Ref<RowMatrix<S>> out) const {
-    if (out.rows() != Index(points.size()) || out.cols() != dimension())
-      throw shape_mismatch(detail::message("out is ", out.rows(), " x ", out.cols(), ", expected ", points.size(),
-                                           " x ", dimension()));
-    for (Index k = 0; k < Index(points.size()); ++k) {
-      const C z = C(points[k]);
-      if (!std::isfinite(z)) throw invalid_argument(detail::message("points[", k, "] (", z, ") is not finite"));
-      const auto s = system_.stencil(z);
+    detail::check_out_shape(out, Index(points.size()), dimension());
+    const std::vector<C> p = detail::checked_points<C>(points, "points");
+    for (Index k = 0; k < Index(p.size()); ++k) {
+      const auto s = system_.stencil(p[std::size_t(k)]);
       if (num_sites() == 1) {
         out.row(k) = fitted_.row(0).template cast<S>();
         continue;

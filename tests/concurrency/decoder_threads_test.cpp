@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "coding.hpp"
+
 #include <algorithm>
 #include <numeric>
 #include <random>
@@ -12,27 +14,11 @@
 using nercc::Index;
 using nercc::RowMatrix;
 
+using nercc_test::random_subset;
+
 namespace {
-RowMatrix<float> random_matrix(Index r, Index c, std::uint32_t seed) {
-  std::mt19937 g(seed);
-  std::normal_distribution<float> nd;
-  RowMatrix<float> m(r, c);
-  for (Index i = 0; i < m.size(); ++i) m.data()[i] = nd(g);
-  return m;
-}
-std::vector<Index> random_subset(Index n, Index keep, std::uint32_t seed) {
-  std::vector<Index> ids(static_cast<std::size_t>(n));
-  std::iota(ids.begin(), ids.end(), Index(0));
-  std::mt19937 g(seed);
-  std::shuffle(ids.begin(), ids.end(), g);
-  ids.resize(std::size_t(keep));
-  return ids;
-}
-RowMatrix<float> rows_of(const RowMatrix<float>& m, const std::vector<Index>& ids) {
-  RowMatrix<float> out(Index(ids.size()), m.cols());
-  for (std::size_t j = 0; j < ids.size(); ++j) out.row(Index(j)) = m.row(ids[j]);
-  return out;
-}
+RowMatrix<float> random_matrix(Index r, Index c, std::uint32_t seed) { return nercc_test::random_matrix<float>(r, c, seed); }
+RowMatrix<float> rows_of(const RowMatrix<float>& m, const std::vector<Index>& ids) { return nercc_test::rows_of<float>(m, ids); }
 }  // namespace
 
 TEST_CASE("decode is safe from many threads at once, with a small cache under eviction", "[codes][threads]") {

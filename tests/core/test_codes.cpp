@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "coding.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -10,6 +12,9 @@
 
 using nercc::Index;
 using nercc::RowMatrix;
+using nercc_test::random_matrix;
+using nercc_test::random_subset;
+using nercc_test::rows_of;
 
 namespace {
 nercc::CodeParams params(Index k, Index n) {
@@ -27,33 +32,11 @@ RowMatrix<S> curve_queries(const nercc::CodeParams& p, Index d) {
     for (Index j = 0; j < d; ++j) x(k, j) = S(std::sin(double(j + 1) * alpha[std::size_t(k)] + 0.3 * double(j)));
   return x;
 }
-template <class S>
-RowMatrix<S> random_matrix(Index r, Index c, std::uint32_t seed) {
-  std::mt19937 g(seed);
-  std::normal_distribution<double> nd;
-  RowMatrix<S> m(r, c);
-  for (Index i = 0; i < m.size(); ++i) m.data()[i] = S(nd(g));
-  return m;
-}
 // A smooth nonlinear "model": tanh of a fixed linear map, m = 4 outputs.
 template <class S>
 RowMatrix<S> model(const RowMatrix<S>& x) {
   const RowMatrix<S> w = random_matrix<S>(x.cols(), 4, 99) / S(std::sqrt(double(x.cols())));
   return RowMatrix<S>((x * w).array().tanh());
-}
-std::vector<Index> random_subset(Index n, Index keep, std::uint32_t seed) {
-  std::vector<Index> ids(static_cast<std::size_t>(n));
-  std::iota(ids.begin(), ids.end(), Index(0));
-  std::mt19937 g(seed);
-  std::shuffle(ids.begin(), ids.end(), g);
-  ids.resize(std::size_t(keep));
-  return ids;
-}
-template <class S>
-RowMatrix<S> rows_of(const RowMatrix<S>& m, const std::vector<Index>& ids) {
-  RowMatrix<S> out(Index(ids.size()), m.cols());
-  for (std::size_t j = 0; j < ids.size(); ++j) out.row(Index(j)) = m.row(ids[j]);
-  return out;
 }
 // Coded end to end: encode, run the model, keep the answered rows, decode.
 template <class Scheme, class S>

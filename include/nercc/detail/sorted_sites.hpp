@@ -53,6 +53,33 @@ struct SortedSites {
   }
 };
 
+/// Throws nercc::non_finite_input naming `field` and the first offending row.
+template <class Derived>
+void check_finite_rows(const Eigen::MatrixBase<Derived>& m, const char* field) {
+  if (m.allFinite()) return;
+  for (Index r = 0; r < m.rows(); ++r)
+    if (!m.row(r).allFinite()) throw non_finite_input(message(field, " row ", r, " holds a NaN or infinite value"));
+}
+
+/// The rows of values (n x d, in the caller's site order) as C in ascending site order.
+/// Throws nercc::shape_mismatch or nercc::non_finite_input naming `values`.
+template <class C, class Values>
+RowMatrix<C> values_by_rank(const SortedSites<C>& sites, const Values& values) {
+  if (values.rows() != sites.size())
+    throw shape_mismatch(message("values has ", values.rows(), " rows, expected one per site (", sites.size(), ")"));
+  check_finite_rows(values, "values");
+  RowMatrix<C> y(values.rows(), values.cols());
+  for (Index r = 0; r < y.rows(); ++r) y.row(r) = values.row(sites.order[std::size_t(r)]).template cast<C>();
+  return y;
+}
+
+/// Throws nercc::shape_mismatch unless `out` (caller storage) is rows x cols.
+template <class Out>
+void check_out_shape(const Out& out, Index rows, Index cols) {
+  if (out.rows() != rows || out.cols() != cols)
+    throw shape_mismatch(message("out is ", out.rows(), " x ", out.cols(), ", expected ", rows, " x ", cols));
+}
+
 /// Evaluation points as C; throws nercc::invalid_argument naming `field` if one is not finite.
 template <class C, class Points>
 std::vector<C> checked_points(const Points& points, const char* field) {
@@ -64,13 +91,6 @@ std::vector<C> checked_points(const Points& points, const char* field) {
   return p;
 }
 
-/// Throws nercc::non_finite_input naming `field` and the first offending row.
-template <class Derived>
-void check_finite_rows(const Eigen::MatrixBase<Derived>& m, const char* field) {
-  if (m.allFinite()) return;
-  for (Index r = 0; r < m.rows(); ++r)
-    if (!m.row(r).allFinite()) throw non_finite_input(message(field, " row ", r, " holds a NaN or infinite value"));
-}
 
 }  // namespace detail
 NERCC_NAMESPACE_END

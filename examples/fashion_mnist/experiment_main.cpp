@@ -1,0 +1,557 @@
+// nercc_fashion_mnist_experiment: how well each scheme recovers a real model's predictions on
+// Fashion-MNIST as stragglers grow. Writes results.csv, results.md and PNG plots (gnuplot).
+// Exit code 0 on success, 1 when --require-nercc-below-berrut fails, 2 on bad usage or errors.
+#include "models.hpp"
+#include "progress.hpp"
+
+#include <nercc/runtime/any_code.hpp>
+#include <nercc/tune.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using nercc::Index;
+using nercc_examples::FloatRowMatrix;
+namespace fs = std::filesystem;
+
+const char* const usage = R"(usage: nercc_fashion_mnist_experiment [options]
+  --out DIR               output directory (default docs/results/fashion_mnist)
+  --models LIST           comma-separated, from lenet5,resnet (default both)
+  --shapes LIST           comma-separated NxK code shapes (default 20x10,60x10,40x20)
+  --trials T              random (batch, answered set) trials per S (default 200)
+  --s-step D              evaluate S = 0, D, 2D, ... up to N/2 (default 1)
+  --tune-batches B        calibration batches of K training images per tuning (default 8)
+  --tune-sets A           answered sets per calibration batch (default 8)
+  --seed N                seed of every random draw (default 1)
+  --threads N             intra-op threads of the model (default: all cores)
+  --data-dir DIR          Fashion-MNIST idx files (default $NERCC_FASHION_MNIST_DIR or
+                          /usr/share/datasets/fashion-mnist)
+  --cache-dir DIR         weight cache (default $NERCC_CACHE_DIR, $XDG_CACHE_HOME/nercc
+                          or $HOME/.cache/nercc)
+  --smoke                 tiny configuration for tests: smoke-trained LeNet5, 2000 training
+                          and 1000 test images, shapes 20x10,60x10, S step 3, 16 trials,
+                          4 x 4 tuning samples
+  --require-nercc-below-berrut
+                          exit with code 1 unless, for every model and shape, tuned NeRCC's
+                          MSE averaged over the S evaluated is below Berrut's
+  --no-plots              do not run gnuplot
+  --quiet                 no progress bars
+)";
+
+// How replication and uncoded use the same N workers as the coded schemes (also in results.md).
+const char* const worker_count_note =
+    "All schemes use the same N workers, each computing one model evaluation per group, and the "
+    "same S random stragglers among them. NeRCC and Berrut send N coded queries for K queries. "
+    "Replication sends query n mod K to worker n (N/K replicas each); a query is lost when all "
+    "its replicas straggle. Uncoded serves N/K independent groups of K queries, one query per "
+    "worker, with no redundancy (N/K times the throughput of the others); the batch's K queries "
+    "sit on K of the N workers, so a straggler among those loses its query. Replicated and "
+    "uncoded answers are exact, so their MSE (over the queries that have an answer) is 0; a lost "
+    "query counts as a disagreement in RelAcc.";
+
+struct Shape {
+  Index n, k;
+};
+
+struct Options {
+  std::string out = "docs/results/fashion_mnist";
+  std::vector<nercc_examples::FmnistModel> models{nercc_examples::FmnistModel::lenet5,
+                                                  nercc_examples::FmnistModel::resnet};
+  std::vector<Shape> shapes{{20, 10}, {60, 10}, {40, 20}};
+  Index trials = 200;
+  Index s_step = 1;
+  Index tune_batches = 8;
+  Index tune_sets = 8;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  std::string data_dir, cache_dir;
+  bool smoke = false;
+  bool require_nercc_below_berrut = false;
+  bool plots = true;
+  bool progress = true;
+};
+
+long long parse_integer(const std::string& flag, const std::string& text, long long min) {
+  std::size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty()) throw std::invalid_argument(flag + " expects an integer, got \"" + text + "\"");
+  if (v < min) throw std::invalid_argument(flag + " (" + text + ") must be >= " + std::to_string(min));
+  return v;
+}
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> parts;
+  std::stringstream s(text);
+  for (std::string part; std::getline(s, part, sep);) parts.push_back(part);
+  return parts;
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  bool shapes_set = false, trials_set = false, step_set = false, models_set = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(flag + " expects a value");
+      return argv[++i];
+    };
+    if (flag == "--out") o.out = value();
+    else if (flag == "--models") {
+      o.models.clear();
+      for (const auto& m : split(value(), ',')) o.models.push_back(nercc_examples::parse_fmnist_model(m));
+      models_set = true;
+    } else if (flag == "--shapes") {
+      o.shapes.clear();
+      for (const auto& s : split(value(), ',')) {
+        const auto nk = split(s, 'x');
+        if (nk.size() != 2) throw std::invalid_argument("--shapes expects NxK items, got \"" + s + "\"");
+        const Shape shape{Index(parse_integer("--shapes N", nk[0], 1)), Index(parse_integer("--shapes K", nk[1], 1))};
+        if (shape.n < shape.k || shape.n % shape.k != 0)
+          throw std::invalid_argument("--shapes " + s + ": N must be a multiple of K (replication and uncoded need it)");
+        o.shapes.push_back(shape);
+      }
+      shapes_set = true;
+    } else if (flag == "--trials") {
+      o.trials = Index(parse_integer(flag, value(), 2));
+      trials_set = true;
+    } else if (flag == "--s-step") {
+      o.s_step = Index(parse_integer(flag, value(), 1));
+      step_set = true;
+    } else if (flag == "--tune-batches") o.tune_batches = Index(parse_integer(flag, value(), 1));
+    else if (flag == "--tune-sets") o.tune_sets = Index(parse_integer(flag, value(), 1));
+    else if (flag == "--seed") o.seed = std::uint64_t(parse_integer(flag, value(), 0));
+    else if (flag == "--threads") o.threads = int(parse_integer(flag, value(), 1));
+    else if (flag == "--data-dir") o.data_dir = value();
+    else if (flag == "--cache-dir") o.cache_dir = value();
+    else if (flag == "--smoke") o.smoke = true;
+    else if (flag == "--require-nercc-below-berrut") o.require_nercc_below_berrut = true;
+    else if (flag == "--no-plots") o.plots = false;
+    else if (flag == "--quiet") o.progress = false;
+    else if (flag == "--help" || flag == "-h") {
+      std::fputs(usage, stdout);
+      std::exit(0);
+    } else {
+      throw std::invalid_argument("unknown option " + flag);
+    }
+  }
+  if (o.smoke) {
+    if (!models_set) o.models = {nercc_examples::FmnistModel::lenet5};
+    if (!shapes_set) o.shapes = {{20, 10}, {60, 10}};
+    if (!trials_set) o.trials = 16;
+    if (!step_set) o.s_step = 3;
+    o.tune_batches = std::min<Index>(o.tune_batches, 4);
+    o.tune_sets = std::min<Index>(o.tune_sets, 4);
+  }
+  if (o.threads == 0) o.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  return o;
+}
+
+// The schemes, in the order of every table and plot.
+enum Scheme { nercc_tuned, nercc_zero, berrut, replication, uncoded, scheme_count };
+const char* const scheme_names[scheme_count] = {"nercc_tuned", "nercc_lambda0", "berrut", "replication", "uncoded"};
+const char* const scheme_titles[scheme_count] = {"NeRCC (tuned)", "NeRCC (lambda = 0)", "Berrut (BACC)", "replication",
+                                                 "uncoded"};
+
+struct Stat {
+  double mean = std::nan(""), ci95 = std::nan(""), min = std::nan(""), max = std::nan("");
+  Index count = 0;
+};
+
+Stat summarise(const std::vector<double>& v) {
+  Stat s;
+  s.count = Index(v.size());
+  if (v.empty()) return s;
+  double sum = 0, sq = 0;
+  for (double x : v) sum += x;
+  s.mean = sum / double(v.size());
+  for (double x : v) sq += (x - s.mean) * (x - s.mean);
+  s.ci95 = v.size() > 1 ? 1.96 * std::sqrt(sq / double(v.size() - 1) / double(v.size())) : 0.0;
+  s.min = *std::min_element(v.begin(), v.end());
+  s.max = *std::max_element(v.begin(), v.end());
+  return s;
+}
+
+struct Row {
+  std::string model;
+  Index n = 0, k = 0, s = 0;
+  Scheme scheme = nercc_tuned;
+  double lambda_enc = std::nan(""), lambda_dec = std::nan("");
+  Index trials = 0;
+  Stat mse, relacc;
+  double available = 0;
+};
+
+// One seed per (model, shape, S, purpose), so a configuration's numbers do not depend on which
+// other configurations run.
+std::uint64_t derive_seed(std::uint64_t seed, nercc_examples::FmnistModel model, Shape shape, Index s, int purpose) {
+  std::uint64_t h = seed * 0x9e3779b97f4a7c15ULL;
+  for (std::uint64_t v : {std::uint64_t(model), std::uint64_t(shape.n), std::uint64_t(shape.k), std::uint64_t(s),
+                          std::uint64_t(purpose)})
+    h = (h ^ v) * 0xbf58476d1ce4e5b9ULL + 0x94d049bb133111ebULL;
+  return h;
+}
+
+// `count` distinct values of [0, n) in ascending order.
+std::vector<Index> sample_indices(std::mt19937_64& rng, Index n, Index count) {
+  std::vector<Index> all(static_cast<std::size_t>(n)), picked;
+  std::iota(all.begin(), all.end(), Index(0));
+  std::sample(all.begin(), all.end(), std::back_inserter(picked), count, rng);
+  return picked;
+}
+
+Index argmax(const float* row, Index m) {
+  Index best = 0;
+  for (Index c = 1; c < m; ++c)
+    if (row[c] > row[best]) best = c;
+  return best;
+}
+
+// Per-trial metrics of decoded rows against the uncoded outputs; unavailable rows count as
+// disagreements and are left out of the MSE.
+struct TrialMetrics {
+  std::vector<double> mse, relacc, available;
+  void add(const nercc::RowMatrix<float>& decoded, const std::vector<bool>& ok, const nercc::RowMatrix<float>& truth) {
+    const Index k = truth.rows(), m = truth.cols();
+    double sq = 0;
+    Index used = 0, agree = 0;
+    for (Index q = 0; q < k; ++q) {
+      if (!ok[std::size_t(q)]) continue;
+      ++used;
+      sq += (decoded.row(q).cast<double>() - truth.row(q).cast<double>()).squaredNorm();
+      agree += argmax(decoded.row(q).data(), m) == argmax(truth.row(q).data(), m) ? 1 : 0;
+    }
+    if (used > 0) mse.push_back(sq / double(used * m));
+    relacc.push_back(double(agree) / double(k));
+    available.push_back(double(used) / double(k));
+  }
+};
+
+nercc::CodeParams code_params(Shape shape, double lambda_enc = 0.0, double lambda_dec = 0.0) {
+  nercc::CodeParams p;
+  p.num_queries = shape.k;
+  p.num_workers = shape.n;
+  p.lambda_enc = lambda_enc;
+  p.lambda_dec = lambda_dec;
+  return p;
+}
+
+// Tunes NeRCC for (shape, S) on training images, then runs every scheme on the same random
+// test batches and answered sets.
+std::vector<Row> run_point(const Options& o, const nercc_examples::Classifier& clf, nercc_examples::FmnistModel model,
+                           const Eigen::Ref<const FloatRowMatrix>& train, const Eigen::Ref<const FloatRowMatrix>& test,
+                           Shape shape, Index s) {
+  const int threads = o.threads;
+  auto logits = [&clf, threads](const nercc::RowMatrix<float>& x) { return clf.logits(x, threads); };
+
+  nercc::TuneParams tp;
+  tp.code = code_params(shape);
+  tp.stragglers = {s};
+  tp.seed = derive_seed(o.seed, model, shape, s, 0);
+  tp.batches = o.tune_batches;
+  tp.answered_sets = o.tune_sets;
+  const nercc::TuneResult tuned = nercc::tune_lambdas(tp, train, logits);
+
+  const Index n = shape.n, k = shape.k, coded = 3;
+  const nercc::runtime::AnyCode<float> codes[] = {
+      {nercc::SchemeKind::spline, tuned.code},
+      {nercc::SchemeKind::spline, code_params(shape)},
+      {nercc::SchemeKind::berrut, code_params(shape)},
+      {nercc::SchemeKind::replication, code_params(shape)},
+      {nercc::SchemeKind::uncoded, code_params({k, k})},
+  };
+  TrialMetrics metrics[scheme_count];
+
+  std::mt19937_64 rng(derive_seed(o.seed, model, shape, s, 1));
+  // Trials in chunks: one model call per chunk on the plain and the coded queries of its trials.
+  const Index rows_per_trial = k + coded * n;
+  const Index chunk = std::max<Index>(1, 4096 / rows_per_trial);
+  for (Index t0 = 0; t0 < o.trials; t0 += chunk) {
+    const Index count = std::min(chunk, o.trials - t0);
+    nercc::RowMatrix<float> inputs(count * rows_per_trial, test.cols());
+    std::vector<std::vector<Index>> answered(static_cast<std::size_t>(count));
+    for (Index t = 0; t < count; ++t) {
+      const auto batch = sample_indices(rng, test.rows(), k);
+      auto block = inputs.middleRows(t * rows_per_trial, rows_per_trial);
+      for (Index q = 0; q < k; ++q) block.row(q) = test.row(batch[std::size_t(q)]);
+      for (Index c = 0; c < coded; ++c) codes[c].encode_into(block.topRows(k), block.middleRows(k + c * n, n));
+      answered[std::size_t(t)] = sample_indices(rng, n, n - s);
+    }
+    const nercc::RowMatrix<float> outputs = clf.logits(inputs, threads);
+    for (Index t = 0; t < count; ++t) {
+      const auto block = outputs.middleRows(t * rows_per_trial, rows_per_trial);
+      const nercc::RowMatrix<float> truth = block.topRows(k);
+      const auto& ids = answered[std::size_t(t)];
+      nercc::RowMatrix<float> got(Index(ids.size()), truth.cols());
+      for (Index c = 0; c < coded; ++c) {
+        for (std::size_t j = 0; j < ids.size(); ++j) got.row(Index(j)) = block.row(k + c * n + ids[j]);
+        const auto r = codes[c].decode(ids, got);
+        metrics[c].add(r.values, r.available, truth);
+      }
+      // Replicas and uncoded workers return f(x) itself: the model is deterministic.
+      for (std::size_t j = 0; j < ids.size(); ++j) got.row(Index(j)) = truth.row(codes[replication].query_of_worker(ids[j]));
+      const auto rep = codes[replication].decode(ids, got);
+      metrics[replication].add(rep.values, rep.available, truth);
+      std::vector<Index> own;
+      for (Index w : ids)
+        if (w < k) own.push_back(w);
+      nercc::RowMatrix<float> own_out(Index(own.size()), truth.cols());
+      for (std::size_t j = 0; j < own.size(); ++j) own_out.row(Index(j)) = truth.row(own[j]);
+      const auto unc = codes[uncoded].decode(own, own_out);
+      metrics[uncoded].add(unc.values, unc.available, truth);
+    }
+  }
+
+  std::vector<Row> rows;
+  for (int c = 0; c < scheme_count; ++c) {
+    Row r;
+    r.model = nercc_examples::to_string(model);
+    r.n = n;
+    r.k = k;
+    r.s = s;
+    r.scheme = Scheme(c);
+    if (c == nercc_tuned) r.lambda_enc = tuned.lambda_enc, r.lambda_dec = tuned.lambda_dec;
+    if (c == nercc_zero) r.lambda_enc = 0.0, r.lambda_dec = 0.0;
+    r.trials = o.trials;
+    r.mse = summarise(metrics[c].mse);
+    r.relacc = summarise(metrics[c].relacc);
+    r.available = summarise(metrics[c].available).mean;
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+std::string num(double v, int precision = 4) {
+  if (std::isnan(v)) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+  return buf;
+}
+
+void write_csv(const fs::path& file, const std::vector<Row>& rows) {
+  std::ofstream f(file);
+  f << "model,N,K,S,scheme,lambda_enc,lambda_dec,trials,mse_mean,mse_ci95,mse_min,mse_max,mse_trials,"
+       "relacc_mean,relacc_ci95,relacc_min,relacc_max,available_mean\n";
+  for (const Row& r : rows)
+    f << r.model << ',' << r.n << ',' << r.k << ',' << r.s << ',' << scheme_names[r.scheme] << ','
+      << num(r.lambda_enc) << ',' << num(r.lambda_dec) << ',' << r.trials << ',' << num(r.mse.mean, 6) << ','
+      << num(r.mse.ci95) << ',' << num(r.mse.min) << ',' << num(r.mse.max) << ',' << r.mse.count << ','
+      << num(r.relacc.mean, 6) << ',' << num(r.relacc.ci95) << ',' << num(r.relacc.min) << ','
+      << num(r.relacc.max) << ',' << num(r.available, 6) << '\n';
+  if (!f) throw std::runtime_error("cannot write " + file.string());
+}
+
+using Group = std::map<Index, std::vector<const Row*>>;  // S -> rows by scheme
+
+// Rows of one (model, shape), keyed by S.
+Group group_of(const std::vector<Row>& rows, const std::string& model, Shape shape) {
+  Group g;
+  for (const Row& r : rows)
+    if (r.model == model && r.n == shape.n && r.k == shape.k) {
+      auto& v = g[r.s];
+      v.resize(scheme_count, nullptr);
+      v[std::size_t(r.scheme)] = &r;
+    }
+  return g;
+}
+
+std::string plot_stem(const std::string& model, Shape shape) {
+  return model + "_N" + std::to_string(shape.n) + "_K" + std::to_string(shape.k);
+}
+
+void write_markdown(const fs::path& file, const Options& o, const std::vector<Row>& rows,
+                    const std::map<std::string, std::string>& model_notes) {
+  std::ofstream f(file);
+  f << "# Fashion-MNIST: recovering a model's predictions under stragglers\n\n"
+    << "Generated by `nercc_fashion_mnist_experiment`" << (o.smoke ? " (smoke configuration)" : "") << ": "
+    << o.trials << " trials per row (a random batch of K test images and a random set of N - S "
+    << "answering workers, the same for every scheme), seed " << o.seed << ". NeRCC's lambdas are tuned "
+    << "per (N, K, S) with `nercc::tune_lambdas` on " << o.tune_batches << " x " << o.tune_sets
+    << " (batch, answered set) samples of training images; lambdas use SciPy's sum convention.\n\n"
+    << "MSE: mean squared error of the decoded logits against the uncoded model's logits (mean over "
+    << "queries and the 10 logits). RelAcc: fraction of queries whose decoded argmax equals the uncoded "
+    << "model's argmax. `±` is a 95% confidence half-width over the trials. Ratio: NeRCC (tuned) MSE / "
+    << "Berrut MSE.\n\n"
+    << worker_count_note << "\n\n";
+  for (const auto& note : model_notes) f << "- " << note.first << ": " << note.second << "\n";
+  for (const auto model : o.models) {
+    const std::string name = nercc_examples::to_string(model);
+    for (const Shape shape : o.shapes) {
+      const Group g = group_of(rows, name, shape);
+      if (g.empty()) continue;
+      f << "\n## " << name << ", N = " << shape.n << ", K = " << shape.k << "\n\n"
+        << "![RelAcc](" << plot_stem(name, shape) << "_relacc.png) ![MSE](" << plot_stem(name, shape)
+        << "_mse.png)\n\n"
+        << "| S | NeRCC tuned MSE | RelAcc | lambda_enc | lambda_dec | NeRCC lambda=0 MSE | RelAcc | Berrut MSE | "
+           "RelAcc | ratio | replication RelAcc | uncoded RelAcc |\n"
+        << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+      for (const auto& [s, v] : g) {
+        const Row &t = *v[nercc_tuned], &z = *v[nercc_zero], &b = *v[berrut];
+        f << "| " << s << " | " << num(t.mse.mean) << " ± " << num(t.mse.ci95, 2) << " | " << num(t.relacc.mean)
+          << " | " << num(t.lambda_enc, 3) << " | " << num(t.lambda_dec, 3) << " | " << num(z.mse.mean) << " ± "
+          << num(z.mse.ci95, 2) << " | " << num(z.relacc.mean) << " | " << num(b.mse.mean) << " ± "
+          << num(b.mse.ci95, 2) << " | " << num(b.relacc.mean) << " | " << num(t.mse.mean / b.mse.mean, 3) << " | "
+          << num(v[replication]->relacc.mean) << " | " << num(v[uncoded]->relacc.mean) << " |\n";
+      }
+    }
+  }
+  if (!f) throw std::runtime_error("cannot write " + file.string());
+}
+
+// One data file per (model, shape) and one gnuplot script for all plots, under plot_data/.
+void write_plots(const fs::path& out, const Options& o, const std::vector<Row>& rows) {
+  const fs::path data_dir = out / "plot_data";
+  fs::create_directories(data_dir);
+  std::ofstream gp(data_dir / "plots.gp");
+  gp << "# Made by nercc_fashion_mnist_experiment; run from the output directory: gnuplot plot_data/plots.gp\n"
+     << "set terminal pngcairo size 800,520 noenhanced\nset datafile missing '?'\nset key outside below\n"
+     << "set grid\nset xlabel 'stragglers S'\n";
+  for (const auto model : o.models) {
+    const std::string name = nercc_examples::to_string(model);
+    for (const Shape shape : o.shapes) {
+      const Group g = group_of(rows, name, shape);
+      if (g.empty()) continue;
+      const std::string stem = plot_stem(name, shape);
+      std::ofstream dat(data_dir / (stem + ".dat"));
+      dat << "# S, then per scheme (" ;
+      for (int c = 0; c < scheme_count; ++c) dat << (c ? " " : "") << scheme_names[c];
+      dat << "): mse_mean mse_ci95 relacc_mean relacc_ci95\n";
+      for (const auto& [s, v] : g) {
+        dat << s;
+        for (int c = 0; c < scheme_count; ++c) {
+          const Row& r = *v[std::size_t(c)];
+          auto cell = [](double x) { return std::isnan(x) ? std::string("?") : num(x, 8); };
+          dat << ' ' << cell(r.mse.mean) << ' ' << cell(r.mse.ci95) << ' ' << cell(r.relacc.mean) << ' '
+              << cell(r.relacc.ci95);
+        }
+        dat << '\n';
+      }
+      const std::string title = name + ", N = " + std::to_string(shape.n) + ", K = " + std::to_string(shape.k);
+      const std::string src = "'plot_data/" + stem + ".dat'";
+      gp << "\nset output '" << stem << "_mse.png'\nset logscale y\nset ylabel 'MSE vs uncoded logits'\n"
+         << "set title '" << title << ": MSE (replication, uncoded: exact, not shown)'\nplot ";
+      for (int c = 0; c < 3; ++c)
+        gp << (c ? ", " : "") << src << " using 1:" << 2 + 4 * c << ":" << 3 + 4 * c << " with yerrorlines title '"
+           << scheme_titles[c] << "'";
+      gp << "\nunset logscale y\nset output '" << stem << "_relacc.png'\nset ylabel 'RelAcc (argmax agreement)'\n"
+         << "set title '" << title << ": RelAcc'\nplot ";
+      for (int c = 0; c < scheme_count; ++c)
+        gp << (c ? ", " : "") << src << " using 1:" << 4 + 4 * c << ":" << 5 + 4 * c << " with yerrorlines title '"
+           << scheme_titles[c] << "'";
+      gp << "\n";
+    }
+  }
+  gp.close();
+  const std::string command = "cd '" + out.string() + "' && gnuplot plot_data/plots.gp";
+  if (std::system(command.c_str()) != 0)
+    throw std::runtime_error("gnuplot failed (install Debian's gnuplot, or pass --no-plots): " + command);
+}
+
+Eigen::Map<const FloatRowMatrix> as_matrix(const nercc_examples::FashionMnistSplit& split) {
+  return {split.images.data(), Eigen::Index(split.count), nercc_examples::FashionMnistSplit::pixels};
+}
+
+// For every model and shape, tuned NeRCC's MSE averaged over the S evaluated must be below
+// Berrut's (one S alone is noisy with the few trials of the smoke configuration).
+bool nercc_below_berrut(const Options& o, const std::vector<Row>& rows) {
+  bool ok = true;
+  for (const auto model : o.models)
+    for (const Shape shape : o.shapes) {
+      double nercc_mean = 0, berrut_mean = 0;
+      const Group g = group_of(rows, nercc_examples::to_string(model), shape);
+      for (const auto& [s, v] : g) {
+        nercc_mean += v[nercc_tuned]->mse.mean / double(g.size());
+        berrut_mean += v[berrut]->mse.mean / double(g.size());
+      }
+      std::printf("%s N=%lld K=%lld: mean MSE over S: NeRCC tuned %g, Berrut %g\n",
+                  nercc_examples::to_string(model).c_str(), static_cast<long long>(shape.n),
+                  static_cast<long long>(shape.k), nercc_mean, berrut_mean);
+      if (!(nercc_mean < berrut_mean)) ok = false;
+    }
+  if (!ok) std::fprintf(stderr, "nercc_fashion_mnist_experiment: NeRCC MSE is not below Berrut's\n");
+  return ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  try {
+    o = parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nercc_fashion_mnist_experiment: %s\n%s", e.what(), usage);
+    return 2;
+  }
+  try {
+    const std::string data_dir = nercc_examples::fashion_mnist_dir(o.data_dir);
+    // Tuning sees training images only; the trials draw test images.
+    const auto train_split = nercc_examples::load_fashion_mnist(data_dir, "train", o.smoke ? 2000 : 0);
+    const auto test_split = nercc_examples::load_fashion_mnist(data_dir, "t10k", o.smoke ? 1000 : 0);
+    const auto train = as_matrix(train_split);
+    const auto test = as_matrix(test_split);
+    const fs::path out(o.out);
+    fs::create_directories(out);
+
+    std::vector<Row> rows;
+    std::map<std::string, std::string> notes;
+    Index units = 0;
+    for (const Shape shape : o.shapes) units += shape.n / 2 / o.s_step + 1;
+    for (const auto model : o.models) {
+      nercc_examples::TrainOptions train_options;
+      train_options.data_dir = o.data_dir;
+      train_options.cache_dir = o.cache_dir;
+      train_options.threads = o.threads;
+      train_options.progress = o.progress;
+      const auto config =
+          o.smoke ? nercc_examples::TrainConfig::smoke(model) : nercc_examples::TrainConfig::defaults(model);
+      const auto trained = nercc_examples::train_or_load(config, train_options);
+      const double accuracy = nercc_examples::test_accuracy(trained.classifier, test_split, o.threads, o.progress);
+      notes[nercc_examples::to_string(model)] =
+          config.cache_key() + ", test accuracy " + num(accuracy, 4) + " on " + std::to_string(test_split.count) + " images";
+
+      nercc_examples::ProgressBar bar("experiment " + nercc_examples::to_string(model), units, o.progress);
+      Index done = 0;
+      for (const Shape shape : o.shapes)
+        for (Index s = 0; s <= shape.n / 2; s += o.s_step) {
+          bar.update(done,
+                     "N" + std::to_string(shape.n) + " K" + std::to_string(shape.k) + " S" + std::to_string(s));
+          for (Row& r : run_point(o, trained.classifier, model, train, test, shape, s)) rows.push_back(r);
+          ++done;
+        }
+      bar.update(units, "done");
+      bar.finish();
+    }
+
+    write_csv(out / "results.csv", rows);
+    write_markdown(out / "results.md", o, rows, notes);
+    if (o.plots) write_plots(out, o, rows);
+    std::printf("wrote %s, %s%s\n", (out / "results.csv").string().c_str(), (out / "results.md").string().c_str(),
+                o.plots ? " and PNG plots" : "");
+    if (o.require_nercc_below_berrut && !nercc_below_berrut(o, rows)) return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nercc_fashion_mnist_experiment: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}
