@@ -1,6 +1,7 @@
 // nercc_fashion_mnist_experiment: how well each scheme recovers a real model's predictions on
 // Fashion-MNIST as stragglers grow. Writes results.csv, results.md and PNG plots (gnuplot).
 // Exit code 0 on success, 1 when --require-nercc-below-berrut fails, 2 on bad usage or errors.
+#include "../common/cli.hpp"
 #include "models.hpp"
 #include "progress.hpp"
 
@@ -88,18 +89,7 @@ struct Options {
   bool progress = true;
 };
 
-long long parse_integer(const std::string& flag, const std::string& text, long long min) {
-  std::size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty()) throw std::invalid_argument(flag + " expects an integer, got \"" + text + "\"");
-  if (v < min) throw std::invalid_argument(flag + " (" + text + ") must be >= " + std::to_string(min));
-  return v;
-}
+using nercc_examples::parse_integer;
 
 std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> parts;

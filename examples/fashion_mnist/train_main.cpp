@@ -1,6 +1,7 @@
 // nercc_fashion_mnist_train: trains a Fashion-MNIST classifier (or loads it from the weight
 // cache) and prints its test accuracy. Exit code 0 on success, 1 when the accuracy is below
 // --min-accuracy, 2 on bad usage or missing data.
+#include "../common/cli.hpp"
 #include "models.hpp"
 
 #include <cstdint>
@@ -35,29 +36,8 @@ struct Args {
   double min_accuracy = 0;
 };
 
-long long parse_integer(const std::string& flag, const std::string& text) {
-  std::size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty()) throw std::invalid_argument(flag + " expects an integer, got \"" + text + "\"");
-  return v;
-}
-
-double parse_real(const std::string& flag, const std::string& text) {
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty()) throw std::invalid_argument(flag + " expects a number, got \"" + text + "\"");
-  return v;
-}
+using nercc_examples::parse_integer;
+using nercc_examples::parse_real;
 
 Args parse(int argc, char** argv) {
   // Model and --smoke choose the base configuration; explicit --epochs/--seed override it.

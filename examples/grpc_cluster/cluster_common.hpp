@@ -2,6 +2,7 @@
 // injected latency distribution (the front end forwards it to every worker it starts).
 #pragma once
 
+#include "../common/cli.hpp"
 #include "models.hpp"
 
 #include <algorithm>
@@ -15,27 +16,8 @@
 
 namespace nercc_cluster {
 
-/// The whole of `text` as a long long or a double; std::invalid_argument naming the flag otherwise.
-template <class T>
-T parse_number(const std::string& flag, const std::string& text) {
-  static_assert(std::is_same<T, long long>::value || std::is_same<T, double>::value, "long long or double");
-  std::size_t used = 0;
-  T v = 0;
-  try {
-    if constexpr (std::is_same<T, double>::value) v = std::stod(text, &used);
-    else v = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size())
-    throw std::invalid_argument(flag + " expects " + (std::is_same<T, double>::value ? "a number" : "an integer") +
-                                ", got \"" + text + "\"");
-  return v;
-}
-inline long long parse_integer(const std::string& flag, const std::string& text) {
-  return parse_number<long long>(flag, text);
-}
-inline double parse_real(const std::string& flag, const std::string& text) { return parse_number<double>(flag, text); }
+using nercc_examples::parse_integer;
+using nercc_examples::parse_real;
 
 /// main() of the demo's programs: exit code 2 when parse(argc, argv) throws (bad usage), 1 when
 /// run(args) throws, else what run returns.

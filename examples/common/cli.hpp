@@ -1,0 +1,39 @@
+// Command-line number parsing shared by the examples; not part of the library.
+#pragma once
+
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+namespace nercc_examples {
+
+/// The whole of `text` as a long long or double; throws std::invalid_argument naming `flag`.
+template <class T>
+T parse_number(const std::string& flag, const std::string& text) {
+  static_assert(std::is_same<T, long long>::value || std::is_same<T, double>::value, "long long or double");
+  std::size_t used = 0;
+  T v = 0;
+  try {
+    if constexpr (std::is_same<T, double>::value) v = std::stod(text, &used);
+    else v = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size())
+    throw std::invalid_argument(flag + " expects " + (std::is_same<T, double>::value ? "a number" : "an integer") +
+                                ", got \"" + text + "\"");
+  return v;
+}
+
+/// An integer of at least `min`.
+inline long long parse_integer(const std::string& flag, const std::string& text,
+                               long long min = std::numeric_limits<long long>::min()) {
+  const long long v = parse_number<long long>(flag, text);
+  if (v < min) throw std::invalid_argument(flag + " (" + text + ") must be >= " + std::to_string(min));
+  return v;
+}
+
+inline double parse_real(const std::string& flag, const std::string& text) { return parse_number<double>(flag, text); }
+
+}  // namespace nercc_examples
