@@ -1,6 +1,7 @@
 // nercc: coded straggler tolerance for prediction serving. The umbrella header of the core
 // library (Eigen only). Opt-in modules are included on their own: <nercc/xtensor.hpp>,
-// <nercc/tune.hpp>, <nercc/runtime.hpp>, <nercc/plan.hpp>, <nercc/optim.hpp>.
+// <nercc/tune.hpp>, <nercc/ordering.hpp>, <nercc/runtime.hpp>, <nercc/plan.hpp>,
+// <nercc/optim.hpp>.
 #pragma once
 
 #include <nercc/berrut.hpp>
