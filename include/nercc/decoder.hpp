@@ -7,6 +7,7 @@
 #include <nercc/detail/lru_cache.hpp>
 #include <nercc/detail/small_buffer.hpp>
 #include <nercc/errors.hpp>
+#include <nercc/ordering_options.hpp>
 #include <nercc/params.hpp>
 #include <nercc/schemes.hpp>
 #include <nercc/types.hpp>
@@ -26,6 +27,11 @@ NERCC_NAMESPACE_BEGIN
 /// is insufficient_answers and every row is NaN. Regression schemes compute D_F Y_F with the
 /// decoding matrix D_F (K x |F|) of the usable answered set, summed in ascending worker order,
 /// so the result does not depend on the order of the answers.
+///
+/// With CodeParams::ordering set, every batch was encoded in its own order: pass the QueryOrder
+/// that Encoder::encode returned for the batch to decode(ids, outputs, order), and row k of the
+/// result is query k of the caller's batch again. The overloads without an order throw
+/// nercc::invalid_state then, rather than return rows in the wrong order.
 ///
 /// Thread safety: immutable after construction; decode, decode_into and decoding_matrix are
 /// const and safe to call from many threads at once. The decoding matrices are kept in an
@@ -51,14 +57,22 @@ class Decoder {
 
   /// Estimates (K x m) from the answered workers' outputs; see the class comment. `ids` is any
   /// container of integers with size() and operator[] (std::vector<Index>, std::vector<int>,
-  /// Eigen vectors). Throws for repeated or out-of-range ids and mismatched shapes. Thread-safe.
+  /// Eigen vectors). Throws for repeated or out-of-range ids and mismatched shapes, and
+  /// nercc::invalid_state when CodeParams::ordering is set (use the overload taking the order).
+  /// Thread-safe.
   template <class Ids>
   DecodeResult<S> decode(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs) const {
-    DecodeResult<S> r;
-    r.values.resize(params_.num_queries, outputs.cols());
-    r.available.assign(std::size_t(params_.num_queries), false);
-    r.status = decode_impl(ids, outputs, r.values, r.diagnostics, &r.available, &r.rejected_workers);
-    return r;
+    require_as_given("decode");
+    return decode_result(ids, outputs, nullptr);
+  }
+
+  /// As decode(), for a batch encoded in `order` (from Encoder::encode(queries, order)); rows
+  /// come back in the caller's order. Throws nercc::invalid_argument unless order is a
+  /// permutation of 0..K-1. Thread-safe.
+  template <class Ids>
+  DecodeResult<S> decode(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, const QueryOrder& order) const {
+    check_order(order);
+    return decode_result(ids, outputs, order.data());
   }
 
   /// As decode(), into caller storage of shape K x m; unavailable rows are NaN. Allocates
@@ -66,11 +80,23 @@ class Decoder {
   template <class Ids>
   DecodeStatus decode_into(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
                            DecodeDiagnostics* diagnostics = nullptr) const {
+    require_as_given("decode_into");
     DecodeDiagnostics local;
-    return decode_impl(ids, outputs, out, diagnostics ? *diagnostics : local, nullptr, nullptr);
+    return decode_impl(ids, outputs, out, diagnostics ? *diagnostics : local, nullptr, nullptr, nullptr);
+  }
+
+  /// As decode(ids, outputs, order), into caller storage of shape K x m. Allocates nothing when
+  /// the answered set is cached, |F|, N <= 256 and K |F| <= 4096. Thread-safe.
+  template <class Ids>
+  DecodeStatus decode_into(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
+                           const QueryOrder& order, DecodeDiagnostics* diagnostics = nullptr) const {
+    check_order(order);
+    DecodeDiagnostics local;
+    return decode_impl(ids, outputs, out, diagnostics ? *diagnostics : local, nullptr, nullptr, order.data());
   }
 
   /// D_F (K x |ids|, columns in the order of ids): the estimates are D_F times the outputs.
+  /// Row i belongs to query point alpha_i (with an ordering: to query order[i] of the batch).
   /// For replication/uncoded, the 0/1 selection of the first answer of each query. Thread-safe.
   template <class Ids>
   RowMatrix<S> decoding_matrix(const Ids& ids) const {
@@ -111,6 +137,26 @@ class Decoder {
     return p;
   }
 
+  void require_as_given(const char* function) const {
+    if (params_.ordering != OrderingMethod::as_given)
+      throw invalid_state(detail::message(function, ": ordering is ", to_string(params_.ordering),
+                                          ", so each batch has its own order: pass the order that "
+                                          "Encoder::encode returned for the batch"));
+  }
+
+  void check_order(const QueryOrder& order) const {
+    detail::check_permutation("decode", order, params_.num_queries, "order");
+  }
+
+  template <class Ids>
+  DecodeResult<S> decode_result(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, const Index* order) const {
+    DecodeResult<S> r;
+    r.values.resize(params_.num_queries, outputs.cols());
+    r.available.assign(std::size_t(params_.num_queries), false);
+    r.status = decode_impl(ids, outputs, r.values, r.diagnostics, &r.available, &r.rejected_workers, order);
+    return r;
+  }
+
   // Range and repetition checks; row_of_worker[w] = position of worker w in ids, or -1.
   template <class Ids>
   void check_ids(const Ids& ids, detail::SmallBuffer<Index>& row_of_worker) const {
@@ -144,7 +190,7 @@ class Decoder {
   template <class Ids>
   DecodeStatus decode_impl(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
                            DecodeDiagnostics& diag, std::vector<bool>* available,
-                           std::vector<Index>* rejected) const {
+                           std::vector<Index>* rejected, const Index* order) const {
     const Index k = params_.num_queries, n = params_.num_workers, f = Index(ids.size()), m = outputs.cols();
     if (outputs.rows() != f)
       throw shape_mismatch(detail::message("answered_outputs has ", outputs.rows(),
@@ -184,8 +230,16 @@ class Decoder {
         ++u;
       }
       const auto d = matrix_for(sorted.data(), usable, diag.cache_hit);
-      detail::combine_rows<S>(k, usable, m, d->data(), usable, [&](Index q) { return rows[std::size_t(q)]; },
-                              out.data(), out.outerStride(), params_.num_threads);
+      const S* coef = d->data();
+      // An order permutes the rows of D_F, so the product lands in the caller's rows directly.
+      detail::SmallBuffer<S, 4096> permuted(order ? std::size_t(k * usable) : 0, S(0));
+      if (order) {
+        for (Index i = 0; i < k; ++i)
+          std::copy_n(coef + i * usable, usable, permuted.data() + order[i] * usable);
+        coef = permuted.data();
+      }
+      detail::combine_rows<S>(k, usable, m, coef, usable, [&](Index q) { return rows[std::size_t(q)]; }, out.data(),
+                              out.outerStride(), params_.num_threads);
       diag.answers_used = usable;
       if (available) available->assign(std::size_t(k), true);
       return DecodeStatus::ok;
@@ -195,7 +249,8 @@ class Decoder {
       for (Index j = 0; j < f; ++j) {
         const Index w = Index(ids[j]);
         if (row_of_worker[std::size_t(w)] < 0) continue;
-        const Index q = Scheme::query_of_worker(w, k);
+        Index q = Scheme::query_of_worker(w, k);
+        if (order) q = order[q];  // estimate i belongs to query order[i] of the batch
         if (filled[std::size_t(q)]) continue;
         out.row(q) = outputs.row(j);
         filled[std::size_t(q)] = 1;

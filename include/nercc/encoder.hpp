@@ -5,6 +5,7 @@
 #include <nercc/detail/combine_rows.hpp>
 #include <nercc/detail/sorted_sites.hpp>
 #include <nercc/errors.hpp>
+#include <nercc/ordering.hpp>
 #include <nercc/params.hpp>
 #include <nercc/schemes.hpp>
 #include <nercc/types.hpp>
@@ -15,8 +16,10 @@ NERCC_NAMESPACE_BEGIN
 
 /// Turns a group of K queries (rows of X, K x d) into N coded queries (N x d), one per worker.
 /// Regression schemes compute coded = E X with E = encoding_matrix() (N x K, fixed per
-/// configuration); replication and uncoded copy rows. Immutable after construction: encode
-/// and encode_into are const, reentrant and safe to call from many threads at once.
+/// configuration); replication and uncoded copy rows. With CodeParams::ordering set, each batch
+/// is reordered first (query point alpha_i gets query order[i]), and the order is returned for
+/// the decoder: use the overloads taking a QueryOrder. Immutable after construction: every
+/// member is const, reentrant and safe to call from many threads at once.
 template <class Scheme, class S>
 class Encoder {
   static_assert(detail::is_scheme<Scheme>::value,
@@ -43,7 +46,8 @@ class Encoder {
   }
 
   /// The N x d coded queries for the K x d queries X. Throws nercc::shape_mismatch or
-  /// nercc::non_finite_input for bad X. Thread-safe.
+  /// nercc::non_finite_input for bad X, nercc::invalid_state when CodeParams::ordering is set
+  /// (the order must reach the decoder: use encode(queries, order)). Thread-safe.
   RowMatrix<S> encode(const Eigen::Ref<const RowMatrix<S>>& queries) const {
     RowMatrix<S> coded(params_.num_workers, queries.cols());
     encode_into(queries, coded);
@@ -52,21 +56,36 @@ class Encoder {
 
   /// As encode(), into caller storage of shape N x d, without allocating. Thread-safe.
   void encode_into(const Eigen::Ref<const RowMatrix<S>>& queries, Eigen::Ref<RowMatrix<S>> coded) const {
-    const Index k = params_.num_queries, n = params_.num_workers, d = queries.cols();
-    if (queries.rows() != k)
-      throw shape_mismatch(detail::message("queries has ", queries.rows(), " rows, expected num_queries (", k, ")"));
-    if (coded.rows() != n || coded.cols() != d)
-      throw shape_mismatch(detail::message("coded is ", coded.rows(), " x ", coded.cols(), ", expected ", n, " x ", d,
-                                           " (num_workers x query dimension)"));
-    if (!detail::all_finite(queries)) detail::check_finite_rows(queries, "queries");
-    const S* in = queries.data();
-    const Index in_stride = queries.outerStride();
-    if constexpr (Scheme::is_regression) {
-      detail::combine_rows<S>(n, k, d, matrix_.data(), k, [&](Index q) { return in + q * in_stride; }, coded.data(),
-                              coded.outerStride(), params_.num_threads);
-    } else {
-      for (Index w = 0; w < n; ++w) coded.row(w) = queries.row(Scheme::query_of_worker(w, k));
+    if (params_.ordering != OrderingMethod::as_given)
+      throw invalid_state(detail::message("encode: ordering is ", to_string(params_.ordering),
+                                          ", so the decoder needs each batch's order: call encode(queries, order) "
+                                          "or encode_into(queries, coded, order)"));
+    check_shapes(queries, coded);
+    encode_rows(queries, coded, nullptr);
+  }
+
+  /// The coded queries of X under CodeParams::ordering, and in `order` the order used (the
+  /// identity for as_given); pass it to Decoder::decode with the answers. Thread-safe.
+  RowMatrix<S> encode(const Eigen::Ref<const RowMatrix<S>>& queries, QueryOrder& order) const {
+    RowMatrix<S> coded(params_.num_workers, queries.cols());
+    encode_into(queries, coded, order);
+    return coded;
+  }
+
+  /// As encode(queries, order), into caller storage of shape N x d. Allocates only for the
+  /// ordering itself (nothing with as_given once `order` has K entries). Thread-safe.
+  void encode_into(const Eigen::Ref<const RowMatrix<S>>& queries, Eigen::Ref<RowMatrix<S>> coded,
+                   QueryOrder& order) const {
+    check_shapes(queries, coded);
+    if (params_.ordering == OrderingMethod::as_given) {
+      order.resize(std::size_t(params_.num_queries));
+      for (Index q = 0; q < params_.num_queries; ++q) order[std::size_t(q)] = q;
+      encode_rows(queries, coded, nullptr);
+      return;
     }
+    QueryOrder chosen = order_queries(queries, params_.ordering, params_.ordering_options);
+    encode_rows(queries, coded, chosen.data());
+    order = std::move(chosen);  // only once encoding succeeded
   }
 
   /// E (N x K): coded = E X. For replication/uncoded, the 0/1 assignment of workers to queries.
@@ -76,6 +95,33 @@ class Encoder {
   Index num_workers() const { return params_.num_workers; }
 
  private:
+  void check_shapes(const Eigen::Ref<const RowMatrix<S>>& queries, const Eigen::Ref<RowMatrix<S>>& coded) const {
+    const Index k = params_.num_queries, n = params_.num_workers, d = queries.cols();
+    if (queries.rows() != k)
+      throw shape_mismatch(detail::message("queries has ", queries.rows(), " rows, expected num_queries (", k, ")"));
+    if (coded.rows() != n || coded.cols() != d)
+      throw shape_mismatch(detail::message("coded is ", coded.rows(), " x ", coded.cols(), ", expected ", n, " x ", d,
+                                           " (num_workers x query dimension)"));
+    if (!detail::all_finite(queries)) detail::check_finite_rows(queries, "queries");
+  }
+
+  // Query point q takes row perm[q] of the queries (row q when perm is null).
+  void encode_rows(const Eigen::Ref<const RowMatrix<S>>& queries, Eigen::Ref<RowMatrix<S>> coded,
+                   const Index* perm) const {
+    const Index k = params_.num_queries, n = params_.num_workers, d = queries.cols();
+    const S* in = queries.data();
+    const Index in_stride = queries.outerStride();
+    if constexpr (Scheme::is_regression) {
+      const auto run = [&](auto row) {
+        detail::combine_rows<S>(n, k, d, matrix_.data(), k, row, coded.data(), coded.outerStride(), params_.num_threads);
+      };
+      if (perm) run([&](Index q) { return in + perm[q] * in_stride; });
+      else run([&](Index q) { return in + q * in_stride; });
+    } else {
+      for (Index w = 0; w < n; ++w) coded.row(w) = queries.row(Scheme::query_of_worker(w, k));
+    }
+  }
+
   CodeParams params_;
   RowMatrix<S> matrix_;
 };

@@ -1,7 +1,6 @@
 // nercc: coded straggler tolerance for prediction serving. The umbrella header of the core
-// library (Eigen only). Opt-in modules are included on their own: <nercc/xtensor.hpp>,
-// <nercc/tune.hpp>, <nercc/ordering.hpp>, <nercc/runtime.hpp>, <nercc/plan.hpp>,
-// <nercc/optim.hpp>.
+// library (Eigen only), query ordering included. Opt-in modules are included on their own:
+// <nercc/xtensor.hpp>, <nercc/tune.hpp>, <nercc/runtime.hpp>, <nercc/plan.hpp>, <nercc/optim.hpp>.
 #pragma once
 
 #include <nercc/berrut.hpp>
@@ -10,6 +9,7 @@
 #include <nercc/decoder.hpp>
 #include <nercc/encoder.hpp>
 #include <nercc/errors.hpp>
+#include <nercc/ordering.hpp>
 #include <nercc/params.hpp>
 #include <nercc/points.hpp>
 #include <nercc/schemes.hpp>

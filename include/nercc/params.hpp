@@ -3,6 +3,7 @@
 
 #include <nercc/config.hpp>
 #include <nercc/errors.hpp>
+#include <nercc/ordering_options.hpp>
 #include <nercc/points.hpp>
 #include <nercc/types.hpp>
 
@@ -35,6 +36,15 @@ struct CodeParams {
   /// started per call. Only inputs large enough to give each thread 2^18 values (inputs plus
   /// outputs) are split; smaller ones stay on the caller. Results do not depend on it.
   Index num_threads = 1;
+  /// Which query goes to which query point (regression schemes only). as_given keeps the
+  /// caller's order. Any other method makes the encoder reorder each batch so that consecutive
+  /// queries are similar (see order_queries in <nercc/ordering.hpp>): the curve through them is
+  /// smoother and decodes more accurately on inputs with neighbourhood structure (images), at a
+  /// cost of O(K^2 d) per batch (or less with ordering_options.projection_dim). The order is per
+  /// batch, so it travels with it: encode(queries, order) returns it and decode(ids, outputs,
+  /// order) takes it back, and results come back in the caller's order.
+  OrderingMethod ordering = OrderingMethod::as_given;
+  OrderingOptions ordering_options;  ///< used when ordering is not as_given
 
   /// Throws nercc::invalid_argument naming the first invalid field. Scheme-specific rules
   /// (N >= K, N == K for uncoded) are checked by the Encoder/Decoder of that scheme.
@@ -50,6 +60,8 @@ struct CodeParams {
     if (min_answers > num_workers)
       throw invalid_argument(message("min_answers (", min_answers, ") must be <= num_workers (", num_workers, ")"));
     if (num_threads < 1) throw invalid_argument(message("num_threads (", num_threads, ") must be >= 1"));
+    detail::check_ordering_method("ordering", ordering);
+    if (ordering != OrderingMethod::as_given) ordering_options.validate();
   }
 
   /// The query points in use: query_points, or the default Chebyshev points of the first kind.

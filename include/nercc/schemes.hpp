@@ -32,6 +32,11 @@ inline void require_workers_at_least_queries(const CodeParams& p, const char* sc
     throw invalid_argument(message("num_workers (", p.num_workers, ") must be >= num_queries (", p.num_queries,
                                    ") for ", scheme));
 }
+inline void require_no_ordering(const CodeParams& p, const char* scheme) {
+  if (p.ordering != OrderingMethod::as_given)
+    throw invalid_argument(message("ordering (", int(p.ordering), ") must be as_given for ", scheme,
+                                   ": it sends every query as is, so there is no curve to reorder"));
+}
 }  // namespace detail
 
 /// NeRCC: coded query n is u_enc(beta_n), u_enc the smoothing spline through (alpha_k, x_k)
@@ -66,7 +71,10 @@ struct BerrutScheme {
 struct ReplicationScheme {
   static constexpr SchemeKind kind = SchemeKind::replication;
   static constexpr bool is_regression = false;
-  static void validate(const CodeParams& p) { detail::require_workers_at_least_queries(p, "ReplicationScheme"); }
+  static void validate(const CodeParams& p) {
+    detail::require_workers_at_least_queries(p, "ReplicationScheme");
+    detail::require_no_ordering(p, "ReplicationScheme");
+  }
   static Index query_of_worker(Index worker, Index num_queries) { return worker % num_queries; }
 };
 
@@ -76,6 +84,7 @@ struct UncodedScheme {
   static constexpr SchemeKind kind = SchemeKind::uncoded;
   static constexpr bool is_regression = false;
   static void validate(const CodeParams& p) {
+    detail::require_no_ordering(p, "UncodedScheme");
     if (p.num_workers != p.num_queries)
       throw invalid_argument(detail::message("num_workers (", p.num_workers, ") must equal num_queries (",
                                              p.num_queries, ") for UncodedScheme; use ReplicationScheme for N > K"));

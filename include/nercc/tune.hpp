@@ -49,7 +49,8 @@ inline const char* to_string(TuneMetric metric) {
 /// (smoothing starts near lambda ~ h^3, h the smallest spacing of the points: about 3e-9 for
 /// 60 Chebyshev worker points, 2e-6 for 20).
 struct TuneParams {
-  /// K, N, point sets, min_answers, num_threads of the code to tune; its lambda fields are ignored.
+  /// K, N, point sets, ordering, min_answers, num_threads of the code to tune; its lambda fields
+  /// are ignored. With an ordering, every calibration batch is encoded and decoded in its order.
   CodeParams code;
   /// SchemeKind::spline tunes; SchemeKind::berrut has no lambda, so only (0, 0) is evaluated (an
   /// estimate on the same samples, for comparison). Replication and uncoded are rejected.
@@ -312,8 +313,10 @@ class LambdaSearch {
     c.lambda_enc = lambda;
     const Encoder<Scheme, S> encoder(c);
     RowMatrix<S> coded(p_.batches * n_, queries_.cols());
+    // The order of a batch depends on its queries only, so every lambda_enc finds the same one.
+    orders_.resize(std::size_t(p_.batches));
     for (Index b = 0; b < p_.batches; ++b)
-      encoder.encode_into(queries_.middleRows(b * k_, k_), coded.middleRows(b * n_, n_));
+      encoder.encode_into(queries_.middleRows(b * k_, k_), coded.middleRows(b * n_, n_), orders_[std::size_t(b)]);
     return outputs_.emplace(lambda, call_model(coded, p_.batches * n_)).first->second;
   }
 
@@ -351,7 +354,7 @@ class LambdaSearch {
       answered.resize(Index(t.answered.size()), m);
       for (std::size_t j = 0; j < t.answered.size(); ++j) answered.row(Index(j)) = outputs.row(t.batch * n_ + t.answered[j]);
       const auto truth = reference_.middleRows(t.batch * k_, k_);
-      if (decoder.decode_into(t.answered, answered, decoded) != DecodeStatus::ok) {
+      if (decoder.decode_into(t.answered, answered, decoded, orders_[std::size_t(t.batch)]) != DecodeStatus::ok) {
         mse.push_back(std::numeric_limits<double>::infinity());
         agree.push_back(0.0);
         continue;
@@ -431,6 +434,7 @@ class LambdaSearch {
   std::vector<Trial> trials_;
   RowMatrix<S> reference_;
   std::map<double, RowMatrix<S>> outputs_;
+  std::vector<QueryOrder> orders_;  // per batch
   std::map<double, std::unique_ptr<Decoder<Scheme, S>>> decoders_;
   std::set<std::pair<double, double>> tried_;
   std::vector<TuneEntry> table_;

@@ -76,3 +76,36 @@ TEST_CASE("encode and decode split over column threads equal one thread, bitwise
   for (auto& th : callers) th.join();
   CHECK(std::accumulate(mismatches.begin(), mismatches.end(), 0) == 0);
 }
+
+TEST_CASE("with a query ordering, each caller's batch keeps its own order", "[codes][threads][ordering]") {
+  nercc::CodeParams p;
+  p.num_queries = 8;
+  p.num_workers = 20;
+  p.ordering = nercc::OrderingMethod::greedy_two_opt;
+  const nercc::Encoder<nercc::SplineScheme, float> enc(p);
+  const nercc::Decoder<nercc::SplineScheme, float> dec(p);
+  const std::vector<Index> ids = random_subset(20, 17, 4);
+  // Different batches have different orders; the shared objects must not mix them up.
+  std::vector<RowMatrix<float>> batches, expected;
+  for (std::uint32_t b = 0; b < 12; ++b) {
+    batches.push_back(random_matrix(8, 64, 100 + b));
+    nercc::QueryOrder order;
+    const RowMatrix<float> coded = enc.encode(batches.back(), order);
+    expected.push_back(dec.decode(ids, rows_of(coded, ids), order).values);
+  }
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int rep = 0; rep < 20; ++rep)
+        for (std::size_t b = 0; b < batches.size(); ++b) {
+          const std::size_t i = (b * 5 + std::size_t(t) * 3 + std::size_t(rep)) % batches.size();
+          nercc::QueryOrder order;
+          const RowMatrix<float> coded = enc.encode(batches[i], order);
+          if (!(dec.decode(ids, rows_of(coded, ids), order).values.array() == expected[i].array()).all())
+            ++mismatches[std::size_t(t)];
+        }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(std::accumulate(mismatches.begin(), mismatches.end(), 0) == 0);
+}

@@ -42,12 +42,15 @@ Mat queries(Index k, double shift = 0.0) {
 bool ready(std::future<rt::QueryOutcome<double>>& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }
 
 template <class Scheme>
-void check_equivalence(nercc::SchemeKind kind, const std::vector<Index>& arrival_order) {
+void check_equivalence(nercc::SchemeKind kind, const std::vector<Index>& arrival_order,
+                       nercc::OrderingMethod ordering = nercc::OrderingMethod::as_given) {
   auto clock = std::make_shared<rt::ManualClock>();
   ScriptedTransport script;
-  const auto params = small_params(kind);
+  auto params = small_params(kind);
+  params.code.ordering = ordering;
   rt::Runtime<double> runtime(params, script.transport(), clock);
-  const Mat x = queries(4);
+  Mat x = queries(4);
+  if (ordering != nercc::OrderingMethod::as_given) x = Mat(x(std::vector<Index>{2, 0, 3, 1}, Eigen::all));
   std::vector<std::future<rt::QueryOutcome<double>>> futures;
   for (Index i = 0; i < 4; ++i) futures.push_back(runtime.submit(x.row(i)));
   runtime.wait_idle();
@@ -55,7 +58,9 @@ void check_equivalence(nercc::SchemeKind kind, const std::vector<Index>& arrival
 
   // The coded inputs are exactly the synchronous encoder's.
   nercc::Encoder<Scheme, double> encoder(params.code);
-  const Mat coded = encoder.encode(x);
+  nercc::QueryOrder order;
+  const Mat coded = encoder.encode(x, order);
+  if (ordering != nercc::OrderingMethod::as_given) REQUIRE(order != nercc::QueryOrder{0, 1, 2, 3});
   for (Index w = 0; w < 8; ++w) REQUIRE((script.call_to(w)->input.array() == coded.row(w).array()).all());
 
   for (Index w : arrival_order) script.answer(w);
@@ -65,7 +70,7 @@ void check_equivalence(nercc::SchemeKind kind, const std::vector<Index>& arrival
   nercc::Decoder<Scheme, double> decoder(params.code);
   Mat outputs(Index(arrival_order.size()), 2);
   for (std::size_t i = 0; i < arrival_order.size(); ++i) outputs.row(Index(i)) = toy_model(script.call_to(arrival_order[i])->input);
-  const auto expected = decoder.decode(arrival_order, outputs);
+  const auto expected = decoder.decode(arrival_order, outputs, order);
   for (Index i = 0; i < 4; ++i) {
     REQUIRE(ready(futures[std::size_t(i)]));
     const auto out = futures[std::size_t(i)].get();
@@ -81,6 +86,10 @@ TEST_CASE("runtime: results equal the synchronous encode/decode of the same answ
   // Quorum N - S = 6: the first six answers decide, in scrambled arrival order.
   SECTION("spline") { check_equivalence<nercc::SplineScheme>(nercc::SchemeKind::spline, {5, 1, 7, 0, 3, 2}); }
   SECTION("berrut") { check_equivalence<nercc::BerrutScheme>(nercc::SchemeKind::berrut, {6, 4, 2, 0, 1, 7}); }
+  SECTION("spline with a query ordering: each query's result comes back to it") {
+    check_equivalence<nercc::SplineScheme>(nercc::SchemeKind::spline, {5, 1, 7, 0, 3, 2},
+                                           nercc::OrderingMethod::greedy_chain);
+  }
   SECTION("replication decides once every query has an answer") {
     // Workers w and w + 4 compute query w; 5, 2, 7, 0 cover all four queries.
     check_equivalence<nercc::ReplicationScheme>(nercc::SchemeKind::replication, {5, 2, 7, 0});

@@ -40,13 +40,16 @@ class AnyCode {
     return -1;
   }
 
-  /// Encoder::encode_into of the chosen scheme.
-  void encode_into(const Eigen::Ref<const RowMatrix<S>>& queries, Eigen::Ref<RowMatrix<S>> coded) const {
-    impl_->encode_into(queries, coded);
+  /// Encoder::encode_into(queries, coded, order) of the chosen scheme: `order` receives the
+  /// batch's order (the identity unless CodeParams::ordering is set).
+  void encode_into(const Eigen::Ref<const RowMatrix<S>>& queries, Eigen::Ref<RowMatrix<S>> coded,
+                   QueryOrder& order) const {
+    impl_->encode_into(queries, coded, order);
   }
-  /// Decoder::decode of the chosen scheme.
-  DecodeResult<S> decode(const std::vector<Index>& ids, const Eigen::Ref<const RowMatrix<S>>& outputs) const {
-    return impl_->decode(ids, outputs);
+  /// Decoder::decode(ids, outputs, order) of the chosen scheme, with the batch's order.
+  DecodeResult<S> decode(const std::vector<Index>& ids, const Eigen::Ref<const RowMatrix<S>>& outputs,
+                         const QueryOrder& order) const {
+    return impl_->decode(ids, outputs, order);
   }
 
   /// `count` workers to use when redundancy is lowered (count in [K, N], ascending ids).
@@ -72,8 +75,9 @@ class AnyCode {
     virtual SchemeKind kind() const = 0;
     virtual const CodeParams& params() const = 0;
     virtual Index min_answers() const = 0;
-    virtual void encode_into(const Eigen::Ref<const RowMatrix<S>>&, Eigen::Ref<RowMatrix<S>>) const = 0;
-    virtual DecodeResult<S> decode(const std::vector<Index>&, const Eigen::Ref<const RowMatrix<S>>&) const = 0;
+    virtual void encode_into(const Eigen::Ref<const RowMatrix<S>>&, Eigen::Ref<RowMatrix<S>>, QueryOrder&) const = 0;
+    virtual DecodeResult<S> decode(const std::vector<Index>&, const Eigen::Ref<const RowMatrix<S>>&,
+                                   const QueryOrder&) const = 0;
   };
 
   template <class Scheme>
@@ -82,11 +86,13 @@ class AnyCode {
     SchemeKind kind() const override { return Scheme::kind; }
     const CodeParams& params() const override { return encoder.params(); }
     Index min_answers() const override { return decoder.min_answers(); }
-    void encode_into(const Eigen::Ref<const RowMatrix<S>>& q, Eigen::Ref<RowMatrix<S>> c) const override {
-      encoder.encode_into(q, c);
+    void encode_into(const Eigen::Ref<const RowMatrix<S>>& q, Eigen::Ref<RowMatrix<S>> c,
+                     QueryOrder& order) const override {
+      encoder.encode_into(q, c, order);
     }
-    DecodeResult<S> decode(const std::vector<Index>& ids, const Eigen::Ref<const RowMatrix<S>>& y) const override {
-      return decoder.decode(ids, y);
+    DecodeResult<S> decode(const std::vector<Index>& ids, const Eigen::Ref<const RowMatrix<S>>& y,
+                           const QueryOrder& order) const override {
+      return decoder.decode(ids, y, order);
     }
     Encoder<Scheme, S> encoder;
     Decoder<Scheme, S> decoder;

@@ -131,6 +131,7 @@ struct Group {
   std::uint64_t id = 0;
   std::vector<std::shared_ptr<Query<S>>> queries;  // the real ones (<= K)
   RowMatrix<S> inputs, coded;                      // K x d, N x d
+  QueryOrder order;                                // of the batch, from encode, for decode
   std::vector<Index> workers;                      // workers called, ascending
   Index quorum = 0;
   TimePoint first_submit, closed, stage_entered, dispatched, decided_at;
@@ -486,7 +487,7 @@ struct Core {
         bool encoded = false;
         try {
           (*g)->coded.resize(code.num_workers(), params.input_dim);
-          code.encode_into((*g)->inputs, (*g)->coded);
+          code.encode_into((*g)->inputs, (*g)->coded, (*g)->order);
           encoded = true;
         } catch (const std::exception& e) {
           fail_group(*g, QueryError::internal, std::string("encode failed: ") + e.what());
@@ -695,7 +696,7 @@ struct Core {
       std::vector<Index> ids(static_cast<std::size_t>(usable));
       for (Index i = 0; i < usable; ++i) ids[std::size_t(i)] = g->workers[std::size_t(g->answer_slot[std::size_t(i)])];
       try {
-        const DecodeResult<S> r = code.decode(ids, g->answers.topRows(usable));
+        const DecodeResult<S> r = code.decode(ids, g->answers.topRows(usable), g->order);
         status = r.status;
         complete_group(g, r, usable);
       } catch (const std::exception& e) {
