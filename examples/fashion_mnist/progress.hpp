@@ -12,8 +12,9 @@
 
 namespace nercc_examples {
 
-/// One line redrawn with '\r' on a terminal; when stderr is a file or pipe (CTest logs) only
-/// the final state is printed, so logs stay readable. Not thread-safe: one owner.
+/// One line redrawn with '\r' on a terminal; when stderr is a file or pipe (CTest logs, runs in
+/// the background) a line at most once a minute and the final state, so logs stay readable and
+/// long runs still show where they are. Not thread-safe: one owner.
 class ProgressBar {
  public:
   ProgressBar(std::string label, std::int64_t total, bool enabled = true)
@@ -31,8 +32,15 @@ class ProgressBar {
   void update(std::int64_t done, const std::string& status = {}) {
     done_ = std::min(done, total_);
     status_ = status;
-    if (!interactive_) return;
+    if (!enabled_) return;
     const auto now = Clock::now();
+    if (!interactive_) {
+      if (done_ >= total_ || now - last_draw_ < std::chrono::minutes(1)) return;
+      last_draw_ = now;
+      draw('\0');
+      std::fputc('\n', stderr);
+      return;
+    }
     // Redrawing on every batch would cost more than a small model's batch.
     if (done_ < total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;
@@ -77,7 +85,7 @@ class ProgressBar {
   bool interactive_;
   bool finished_ = false;
   Clock::time_point start_;
-  Clock::time_point last_draw_{};
+  Clock::time_point last_draw_ = Clock::now();
 };
 
 }  // namespace nercc_examples
