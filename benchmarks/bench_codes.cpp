@@ -1,4 +1,6 @@
-// Encode and cached decode against a plain copy of the same bytes (the memory-speed limit).
+// Encode and cached decode against a plain copy of the same bytes (the memory-speed limit), and
+// the combine kernel on each instruction set in one run. Encode and decode are labelled with the
+// kernel they ran (NERCC_DISABLE_SIMD_DISPATCH=1 forces "portable").
 #include "bench_common.hpp"
 
 #include <benchmark/benchmark.h>
@@ -22,6 +24,8 @@ nercc::CodeParams params(const benchmark::State& state) {
 std::int64_t encode_bytes(Index n, Index k, Index d) { return (n + k) * d * Index(sizeof(S)); }
 std::int64_t decode_bytes(Index n, Index k, Index d) { return (nercc_bench::answered(n, k) + k) * d * Index(sizeof(S)); }
 
+void label_kernel(benchmark::State& state) { state.SetLabel(nercc::detail::simd_name(nercc::detail::simd_level())); }
+
 void BM_Encode(benchmark::State& state) {
   const nercc::CodeParams p = params(state);
   const Index d = state.range(2);
@@ -34,6 +38,7 @@ void BM_Encode(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(state.iterations() * encode_bytes(p.num_workers, p.num_queries, d));
+  label_kernel(state);
 }
 
 void BM_Decode(benchmark::State& state) {
@@ -51,6 +56,7 @@ void BM_Decode(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(state.iterations() * decode_bytes(p.num_workers, p.num_queries, d));
+  label_kernel(state);
 }
 
 // A never-seen answered set: no cache, so every decode builds D_F, then combines.
@@ -70,6 +76,31 @@ void BM_DecodeNew(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(state.iterations() * decode_bytes(p.num_workers, p.num_queries, d));
+  label_kernel(state);
+}
+
+// The combine of an encode (range(3) == 0: N x K coefficients on K rows) or a decode (1: K x |F|
+// on |F| rows) with the kernel given by range(4) (0 portable, 1 avx2), on one thread.
+void BM_CombineRows(benchmark::State& state) {
+  const Index n = state.range(0), k = state.range(1), d = state.range(2);
+  const bool decode = state.range(3) == 1;
+  const nercc::detail::Simd simd = state.range(4) == 1 ? nercc::detail::Simd::avx2 : nercc::detail::Simd::portable;
+  state.SetLabel(nercc::detail::simd_name(simd));
+  if (simd != nercc::detail::Simd::portable && nercc::detail::cpu_simd() != simd) {
+    state.SkipWithError("this CPU does not run this kernel");
+    return;
+  }
+  const Index rows_out = decode ? k : n, rows_in = decode ? nercc_bench::answered(n, k) : k;
+  const nercc::RowMatrix<S> coef = nercc_bench::random_matrix<S>(rows_out, rows_in, 4);
+  const nercc::RowMatrix<S> in = nercc_bench::random_matrix<S>(rows_in, d, 5);
+  nercc::RowMatrix<S> out(rows_out, d);
+  for (auto _ : state) {
+    nercc::detail::combine_rows<S>(rows_out, rows_in, d, coef.data(), rows_in, [&](Index q) { return in.row(q).data(); },
+                                   out.data(), d, 1, simd);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * (decode ? decode_bytes(n, k, d) : encode_bytes(n, k, d)));
 }
 
 // range(3) == 0: the bytes of an encode of that shape; 1: of a decode.
@@ -100,6 +131,13 @@ void shape_args(benchmark::internal::Benchmark* b) {
   for (const auto& s : shapes) b->Args(s);
 }
 
+void kernel_args(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"N", "K", "d", "decode", "avx2"});
+  for (const auto& s : shapes)
+    for (std::int64_t decode : {0, 1})
+      for (std::int64_t avx2 : {0, 1}) b->Args({s[0], s[1], s[2], decode, avx2});
+}
+
 void copy_args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"N", "K", "d", "decode"});
   for (const auto& s : shapes) b->Args({s[0], s[1], s[2], 0})->Args({s[0], s[1], s[2], 1});
@@ -111,4 +149,5 @@ BENCHMARK(BM_Encode)->Apply(code_args)->UseRealTime();
 BENCHMARK(BM_Decode)->Apply(code_args)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_DecodeNew, nercc::SplineScheme)->Apply(shape_args)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_DecodeNew, nercc::BerrutScheme)->Apply(shape_args)->UseRealTime();
+BENCHMARK(BM_CombineRows)->Apply(kernel_args)->UseRealTime();
 BENCHMARK(BM_Memcpy)->Apply(copy_args)->UseRealTime();

@@ -4,6 +4,8 @@
 #   benchmarks/run_all.sh [BUILD_DIR]          (default: build/perf)
 # Environment: REPETITIONS (default 5); NATIVE=1 also builds BUILD_DIR-native with
 # -march=native and runs the encode/decode benchmarks there (figures for this CPU only).
+# Encode/decode run twice: with the kernel dispatched for this CPU, then with
+# NERCC_DISABLE_SIMD_DISPATCH=1 (the portable kernel); BM_CombineRows compares both kernels directly.
 # Results go to BUILD_DIR/results/ as JSON and console text.
 set -euo pipefail
 
@@ -30,6 +32,8 @@ run_bench() {  # dir, filter, name
 configure_and_build "$build"
 echo "== $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_bench "$build" "." bench
+echo "== portable kernel (NERCC_DISABLE_SIMD_DISPATCH=1)"
+NERCC_DISABLE_SIMD_DISPATCH=1 run_bench "$build" "BM_Encode|BM_Decode/" bench_portable
 
 if [[ "${NATIVE:-0}" == 1 ]]; then
   configure_and_build "$build-native" -DCMAKE_CXX_FLAGS=-march=native
