@@ -221,6 +221,112 @@ TEST_CASE("runtime: the group timeout closes a partial group, padded by the poli
   }
 }
 
+TEST_CASE("runtime: with worker_batch b, each call carries one coded query per block of K", "[runtime]") {
+  SECTION("a full group of b K queries equals b synchronous encodes and decodes, bitwise") {
+    for (auto ordering : {nercc::OrderingMethod::as_given, nercc::OrderingMethod::greedy_chain}) {
+      auto clock = std::make_shared<rt::ManualClock>();
+      ScriptedTransport script;
+      auto params = small_params(nercc::SchemeKind::spline);
+      params.worker_batch = 3;
+      params.code.ordering = ordering;
+      std::vector<rt::GroupLog> logs;
+      params.group_log = [&logs](const rt::GroupLog& g) { logs.push_back(g); };
+      rt::Runtime<double> runtime(params, script.transport(), clock);
+      Mat x(12, 3);
+      x << queries(4), queries(4, 0.3), queries(4, -0.7);
+      if (ordering != nercc::OrderingMethod::as_given) x = Mat(x(std::vector<Index>{9, 2, 4, 0, 11, 7, 1, 3, 10, 5, 8, 6}, Eigen::all));
+      std::vector<std::future<rt::QueryOutcome<double>>> futures;
+      for (Index i = 0; i < 12; ++i) futures.push_back(runtime.submit(x.row(i)));
+      runtime.wait_idle();
+      REQUIRE(script.size() == 8);  // one call per worker for the three blocks
+
+      nercc::Encoder<nercc::SplineScheme, double> encoder(params.code);
+      nercc::Decoder<nercc::SplineScheme, double> decoder(params.code);
+      const std::vector<Index> arrival{5, 1, 7, 0, 3, 2};
+      for (Index w : arrival) script.answer(w);
+      runtime.wait_idle();
+      for (Index j = 0; j < 3; ++j) {
+        nercc::QueryOrder order;
+        const Mat coded = encoder.encode(x.middleRows(4 * j, 4), order);
+        for (Index w = 0; w < 8; ++w) {
+          REQUIRE(script.call_to(w)->input.rows() == 3);
+          REQUIRE((script.call_to(w)->input.row(j).array() == coded.row(w).array()).all());
+        }
+        Mat outputs(6, 2);
+        for (std::size_t i = 0; i < arrival.size(); ++i)
+          outputs.row(Index(i)) = toy_model(script.call_to(arrival[i])->input).row(j);
+        const auto expected = decoder.decode(arrival, outputs, order);
+        for (Index i = 0; i < 4; ++i) {
+          auto& f = futures[std::size_t(4 * j + i)];
+          REQUIRE(ready(f));
+          const auto out = f.get();
+          REQUIRE(out.ok());
+          CHECK(out.answers_used == 6);
+          CHECK((out.value.array() == expected.values.row(i).array()).all());
+        }
+      }
+      REQUIRE(logs.size() == 1);
+      CHECK(logs[0].blocks == 3);
+      CHECK(logs[0].real_queries == 12);
+    }
+  }
+  SECTION("a partial group has ceil(real / K) blocks, the last one padded") {
+    for (Index real : {3, 6}) {
+      auto clock = std::make_shared<rt::ManualClock>();
+      ScriptedTransport script;
+      auto params = small_params(nercc::SchemeKind::berrut);
+      params.worker_batch = 3;
+      rt::Runtime<double> runtime(params, script.transport(), clock);
+      Mat x(8, 3);
+      x << queries(4), queries(4, 0.5);
+      std::vector<std::future<rt::QueryOutcome<double>>> futures;
+      for (Index i = 0; i < real; ++i) futures.push_back(runtime.submit(x.row(i)));
+      runtime.wait_idle();
+      CHECK(script.size() == 0);
+      clock->advance(milliseconds(10));
+      runtime.wait_idle();
+      REQUIRE(script.size() == 8);
+      const Index blocks = (real + 3) / 4;
+      Mat padded = x.topRows(4 * blocks);
+      for (Index i = real; i < 4 * blocks; ++i) padded.row(i) = x.row(real - 1);
+      const nercc::Encoder<nercc::BerrutScheme, double> encoder(params.code);
+      for (Index w = 0; w < 8; ++w) {
+        REQUIRE(script.call_to(w)->input.rows() == blocks);
+        for (Index j = 0; j < blocks; ++j)
+          CHECK((script.call_to(w)->input.row(j).array() == encoder.encode(padded.middleRows(4 * j, 4)).row(w).array()).all());
+      }
+      for (Index w = 0; w < 8; ++w) script.answer(w);
+      runtime.wait_idle();
+      for (auto& f : futures) CHECK(f.get().ok());
+      CHECK(runtime.metrics().groups_padded == 1);
+    }
+  }
+  SECTION("an answer with the wrong number of rows is a bad shape; replication covers every block") {
+    auto clock = std::make_shared<rt::ManualClock>();
+    ScriptedTransport script;
+    auto params = small_params(nercc::SchemeKind::replication, 4, 8, 0);
+    params.worker_batch = 2;
+    rt::Runtime<double> runtime(params, script.transport(), clock);
+    Mat x(8, 3);
+    x << queries(4), queries(4, 0.5);
+    std::vector<std::future<rt::QueryOutcome<double>>> futures;
+    for (Index i = 0; i < 8; ++i) futures.push_back(runtime.submit(x.row(i)));
+    runtime.wait_idle();
+    REQUIRE(script.size() == 8);
+    script.call_to(1)->done(toy_model(script.call_to(1)->input.topRows(1)));  // one row for two blocks
+    for (Index w : {0, 5, 2, 3}) script.answer(w);  // queries 0, 1, 2, 3 of both blocks
+    runtime.wait_idle();
+    for (Index i = 0; i < 8; ++i) {
+      const auto out = futures[std::size_t(i)].get();
+      REQUIRE(out.ok());
+      CHECK((out.value.array() == toy_model(x.row(i)).array()).all());  // replication is exact
+    }
+    const auto m = runtime.metrics();
+    CHECK(m.answers_bad_shape == 1);
+    CHECK(m.answers_used == 4);
+  }
+}
+
 TEST_CASE("runtime: worker exceptions, failures, bad shapes and non-finite outputs lose no query", "[runtime]") {
   // A synchronous transport: the runtime runs it on its I/O threads.
   auto params = small_params(nercc::SchemeKind::spline, 4, 8, 2);  // quorum 6: only 5 answers can be used
@@ -284,6 +390,7 @@ TEST_CASE("runtime: misuse throws, naming the field or argument", "[runtime]") {
   bad([](rt::RuntimeParams& p) { p.input_dim = 0; }, "input_dim (0)");
   bad([](rt::RuntimeParams& p) { p.stragglers = 8; }, "stragglers (8)");
   bad([](rt::RuntimeParams& p) { p.deadline = milliseconds(0); }, "deadline");
+  bad([](rt::RuntimeParams& p) { p.worker_batch = 0; }, "worker_batch (0)");
   bad([](rt::RuntimeParams& p) { p.overload.low_watermark = 0.9; }, "overload.low_watermark");
   bad([](rt::RuntimeParams& p) { p.overload.min_workers = 2; }, "overload.min_workers (2)");
   bad([](rt::RuntimeParams& p) { p.code.num_workers = 3; }, "num_workers (3)");

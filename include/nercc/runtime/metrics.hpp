@@ -198,7 +198,8 @@ struct GroupLog {
   Index num_queries = 0;   ///< K
   Index num_workers = 0;   ///< N configured
   Index quorum = 0;        ///< usable answers that decide the group
-  Index real_queries = 0;  ///< queries submitted into this group (< K when padded)
+  Index real_queries = 0;  ///< queries submitted into this group (< blocks K when padded)
+  Index blocks = 1;        ///< code blocks of K queries (RuntimeParams::worker_batch when full)
   std::vector<Index> workers;           ///< workers called (all N unless redundancy was lowered)
   std::vector<CallState> call_states;   ///< per entry of workers
   std::vector<double> arrival_seconds;  ///< per entry of workers: since dispatch; NaN if none

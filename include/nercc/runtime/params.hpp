@@ -75,6 +75,11 @@ struct RuntimeParams {
   /// S: a group decodes once N_used - S usable answers arrived (never fewer than the decoder's
   /// min_answers). Replication and uncoded also decode as soon as every query has an answer.
   Index stragglers = 0;
+  /// b: a group takes up to b K queries, coded as b independent blocks of K with the same
+  /// workers, so each call carries one coded query per block (blocks x input_dim) and must
+  /// answer blocks x output_dim: batch-aware dispatch, one model batch per worker per group.
+  /// A group closed early has ceil(real / K) blocks.
+  Index worker_batch = 1;
   Duration group_timeout = std::chrono::milliseconds(5);  ///< close a partial group this long after its first query
   PadPolicy pad = PadPolicy::repeat_last;
   /// From dispatch: decode with what arrived, or fail the group's queries with too_few_answers
@@ -107,6 +112,7 @@ struct RuntimeParams {
     if (stragglers < 0 || stragglers >= code.num_workers)
       throw invalid_argument(
           message("stragglers (", stragglers, ") must lie in [0, num_workers (", code.num_workers, "))"));
+    if (worker_batch < 1) throw invalid_argument(message("worker_batch (", worker_batch, ") must be >= 1"));
     if (group_timeout <= Duration::zero())
       throw invalid_argument(message("group_timeout (", seconds(group_timeout), " s) must be > 0"));
     if (deadline <= Duration::zero()) throw invalid_argument(message("deadline (", seconds(deadline), " s) must be > 0"));

@@ -79,7 +79,7 @@ struct Ticket;
 }  // namespace detail
 
 /// The completion handed to an asynchronous transport with each call. Call it once with the
-/// worker's output (1 x output_dim), or fail() once; later calls are ignored. Copies share one
+/// worker's output (one row of output_dim per row of the call's coded input), or fail() once; later calls are ignored. Copies share one
 /// call. Thread-safe: may be called from any thread, during or after the transport call, even
 /// after the Runtime is destroyed (the answer is then counted as late and dropped).
 template <class S>
@@ -129,9 +129,12 @@ struct Query {
 template <class S>
 struct Group {
   std::uint64_t id = 0;
-  std::vector<std::shared_ptr<Query<S>>> queries;  // the real ones (<= K)
-  RowMatrix<S> inputs, coded;                      // K x d, N x d
-  QueryOrder order;                                // of the batch, from encode, for decode
+  std::vector<std::shared_ptr<Query<S>>> queries;  // the real ones (<= worker_batch K)
+  Index blocks = 1;                                // code blocks of K queries: ceil(real / K)
+  // blocks K x d; blocks N x d worker-major (worker w's coded queries are rows w blocks ..), so
+  // each call's input is contiguous.
+  RowMatrix<S> inputs, coded;
+  std::vector<QueryOrder> orders;                  // of each block, from encode, for decode
   std::vector<Index> workers;                      // workers called, ascending
   Index quorum = 0;
   TimePoint first_submit, closed, stage_entered, dispatched, decided_at;
@@ -144,7 +147,7 @@ struct Group {
   std::vector<CallState> states;
   std::vector<double> arrival;
   std::vector<CancelHandle> cancels;
-  RowMatrix<S> answers;           // usable answers in arrival order
+  RowMatrix<S> answers;           // usable answers in arrival order, blocks x m flattened to a row
   std::vector<Index> answer_slot; // slot of each row of answers
   std::vector<Index> coverage;    // replication/uncoded: usable answers per real query
   Index resolved = 0, covered = 0;
@@ -422,9 +425,11 @@ struct Core {
   void close_group(GroupPtr<S> g) {
     const Index k = code.num_queries(), d = params.input_dim, r = Index(g->queries.size());
     g->closed = clock->now();
-    g->inputs.resize(k, d);
+    g->blocks = (r + k - 1) / k;
+    const Index rows = g->blocks * k;
+    g->inputs.resize(rows, d);
     for (Index i = 0; i < r; ++i) g->inputs.row(i) = g->queries[std::size_t(i)]->x;
-    for (Index i = r; i < k; ++i) {
+    for (Index i = r; i < rows; ++i) {
       if (params.pad == PadPolicy::zeros) g->inputs.row(i).setZero();
       else g->inputs.row(i) = g->queries.back()->x;
     }
@@ -438,7 +443,7 @@ struct Core {
     {
       std::lock_guard<std::mutex> guard(stats_mutex);
       ++stats.groups_formed;
-      if (r < k) ++stats.groups_padded;
+      if (r < rows) ++stats.groups_padded;
       for (auto& q : g->queries) stats.admission.latency.record(seconds(g->closed - q->submitted));
     }
     forward(encode_q, "encode", std::move(g));
@@ -468,7 +473,7 @@ struct Core {
           });
         }
         open->queries.push_back(std::move(item->query));
-        if (Index(open->queries.size()) == code.num_queries()) {
+        if (Index(open->queries.size()) == code.num_queries() * params.worker_batch) {
           close_group(std::move(open));
           open.reset();
         }
@@ -486,8 +491,15 @@ struct Core {
       } else {
         bool encoded = false;
         try {
-          (*g)->coded.resize(code.num_workers(), params.input_dim);
-          code.encode_into((*g)->inputs, (*g)->coded, (*g)->order);
+          Group<S>& group = **g;
+          const Index n = code.num_workers(), k = code.num_queries(), b = group.blocks, d = params.input_dim;
+          group.coded.resize(n * b, d);
+          group.orders.resize(std::size_t(b));
+          for (Index j = 0; j < b; ++j) {
+            Eigen::Map<RowMatrix<S>, 0, Eigen::OuterStride<>> block(group.coded.data() + j * d, n, d,
+                                                                     Eigen::OuterStride<>(b * d));
+            code.encode_into(group.inputs.middleRows(j * k, k), block, group.orders[std::size_t(j)]);
+          }
           encoded = true;
         } catch (const std::exception& e) {
           fail_group(*g, QueryError::internal, std::string("encode failed: ") + e.what());
@@ -536,8 +548,9 @@ struct Core {
       g->states.assign(n, CallState::pending);
       g->arrival.assign(n, std::numeric_limits<double>::quiet_NaN());
       g->cancels.assign(n, CancelHandle{});
-      g->answers.resize(Index(n), params.output_dim);
-      g->coverage.assign(std::size_t(real), 0);
+      g->answers.resize(Index(n), g->blocks * params.output_dim);
+      // Replication/uncoded: position q is covered in every block at once.
+      g->coverage.assign(std::size_t(std::min(real, code.num_queries())), 0);
       g->dispatched = clock->now();
     }
     add_timer(g->dispatched + params.deadline, [this, g] { decide(g, Decision::deadline); });
@@ -555,7 +568,7 @@ struct Core {
       if (async_transport) {
         CancelHandle cancel;
         try {
-          cancel = async_transport(worker, g->coded.row(worker), Completion<S>(ticket));
+          cancel = async_transport(worker, g->coded.middleRows(worker * g->blocks, g->blocks), Completion<S>(ticket));
         } catch (...) {
           ticket->resolve(CallState::failed, nullptr);
         }
@@ -572,7 +585,7 @@ struct Core {
       } else {
         std::function<void()> task = [this, ticket, g, worker] {
           try {
-            const RowMatrix<S> y = sync_transport(worker, g->coded.row(worker));
+            const RowMatrix<S> y = sync_transport(worker, g->coded.middleRows(worker * g->blocks, g->blocks));
             ticket->resolve(CallState::answered, &y);
           } catch (...) {
             ticket->resolve(CallState::failed, nullptr);
@@ -597,7 +610,7 @@ struct Core {
   void resolve(const GroupPtr<S>& g, Index slot, CallState state, const RowMatrix<S>* output) {
     const TimePoint now = clock->now();
     if (state == CallState::answered) {
-      if (output->rows() != 1 || output->cols() != params.output_dim) state = CallState::bad_shape;
+      if (output->rows() != g->blocks || output->cols() != params.output_dim) state = CallState::bad_shape;
       else if (!output->allFinite()) state = CallState::non_finite;
     }
     bool late = false, decided_now = false;
@@ -611,7 +624,8 @@ struct Core {
         g->arrival[s] = seconds(now - g->dispatched);
         ++g->resolved;
         if (state == CallState::answered) {
-          g->answers.row(Index(g->answer_slot.size())) = *output;
+          g->answers.row(Index(g->answer_slot.size())) =
+              Eigen::Map<const Eigen::Matrix<S, 1, Eigen::Dynamic>>(output->data(), output->size());
           g->answer_slot.push_back(slot);
           const Index q = code.query_of_worker(g->workers[s]);
           if (q >= 0 && q < Index(g->coverage.size()) && g->coverage[std::size_t(q)]++ == 0) ++g->covered;
@@ -696,8 +710,13 @@ struct Core {
       std::vector<Index> ids(static_cast<std::size_t>(usable));
       for (Index i = 0; i < usable; ++i) ids[std::size_t(i)] = g->workers[std::size_t(g->answer_slot[std::size_t(i)])];
       try {
-        const DecodeResult<S> r = code.decode(ids, g->answers.topRows(usable), g->order);
-        status = r.status;
+        // Every block has the same answered set, so the same status and availability pattern.
+        const Index m = params.output_dim;
+        std::vector<DecodeResult<S>> r;
+        r.reserve(std::size_t(g->blocks));
+        for (Index j = 0; j < g->blocks; ++j)
+          r.push_back(code.decode(ids, g->answers.topRows(usable).middleCols(j * m, m), g->orders[std::size_t(j)]));
+        status = r.front().status;
         complete_group(g, r, usable);
       } catch (const std::exception& e) {
         fail_group(g, QueryError::internal, std::string("decode failed: ") + e.what());
@@ -734,6 +753,7 @@ struct Core {
       log.num_workers = code.num_workers();
       log.quorum = g->quorum;
       log.real_queries = Index(g->queries.size());
+      log.blocks = g->blocks;
       log.workers = g->workers;
       log.status = status;
       log.group_seconds = seconds(g->closed - g->first_submit);
@@ -747,8 +767,11 @@ struct Core {
     }
   }
 
-  void complete_group(const GroupPtr<S>& g, const DecodeResult<S>& r, Index usable) {
-    for (std::size_t j = 0; j < g->queries.size(); ++j) {
+  void complete_group(const GroupPtr<S>& g, const std::vector<DecodeResult<S>>& blocks, Index usable) {
+    const std::size_t k = std::size_t(code.num_queries());
+    for (std::size_t i = 0; i < g->queries.size(); ++i) {
+      const DecodeResult<S>& r = blocks[i / k];
+      const std::size_t j = i % k;
       QueryOutcome<S> out;
       out.group = g->id;
       out.status = r.status;
@@ -763,7 +786,7 @@ struct Core {
       } else {
         out.value = r.values.row(Index(j));
       }
-      deliver(g->queries[j], std::move(out));
+      deliver(g->queries[i], std::move(out));
     }
   }
 
@@ -835,12 +858,14 @@ Index Completion<S>::worker() const {
   return ticket_->group->workers[std::size_t(ticket_->slot)];
 }
 
-/// The coded serving pipeline. Queries (1 x input_dim rows) are grouped K at a time (or at
-/// group_timeout, padded by RuntimeParams::pad), encoded into N coded queries, sent through the
-/// transport, collected until the quorum N - S or the deadline, decoded, and completed through a
-/// future or a callback. Stages run on their own threads, joined by bounded queues.
+/// The coded serving pipeline. Queries (1 x input_dim rows) are grouped K at a time (b K with
+/// RuntimeParams::worker_batch = b; or at group_timeout, padded by RuntimeParams::pad), encoded
+/// into N coded queries per block of K, sent through the transport, collected until the quorum
+/// N - S or the deadline, decoded, and completed through a future or a callback. Stages run on
+/// their own threads, joined by bounded queues.
 ///
-/// The transport is either asynchronous,
+/// Each call's `coded` has one row per block of the group (1 unless worker_batch > 1); the
+/// answer must have as many rows, of output_dim columns. The transport is either asynchronous,
 ///   CancelHandle transport(Index worker, const Eigen::Ref<const RowMatrix<S>>& coded, Completion<S> done)
 /// which must not block (call `done` later from any thread; `coded` is valid during the call
 /// only), or synchronous,
