@@ -1,0 +1,461 @@
+// plan(): the cheapest coded serving configuration that meets a latency SLO and an accuracy
+// floor, by an exhaustive search over schemes, (K, N), worker batch sizes and quorums.
+//
+// The latency model of one query (background section 6). Queries arrive as a Poisson process of
+// rate lambda; batch-aware dispatch collects n = b K queries (b groups of K) and sends them to
+// one worker set of N workers, each running one batch of b coded queries. A query's latency is
+//   W + encode + Y + decode,
+// W the wait for the rest of its batch to arrive (a query at uniform position in the batch waits
+// for Gamma(m, lambda) with m uniform on {0..n-1}), Y = latency(b) * X_rule, latency(b) the
+// profiled latency of batch size b and X_rule the completion time of the rule in units of it:
+// the k-th order statistic of N i.i.d. slowdowns X (coded schemes, quorum k), or the time every
+// query has one answer (replication: prod_q (1 - (1 - F)^{r_q}); uncoded: F^K). Worker sets are
+// busy for Y per batch (outstanding calls are cancelled at the decision), and enough sets are run
+// to keep their utilisation lambda / n * E[Y] / sets <= max_utilisation; queueing for a set is
+// not in the latency (simulate() measures it).
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/errors.hpp>
+#include <nercc/plan/accuracy.hpp>
+#include <nercc/plan/profile.hpp>
+#include <nercc/plan/straggler.hpp>
+#include <nercc/schemes.hpp>
+#include <nercc/types.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+NERCC_NAMESPACE_BEGIN
+namespace plan {
+
+/// Front-end time to encode or decode one batch: fixed + per_element * K * N * b seconds.
+struct CodecCost {
+  double fixed_seconds = 0.0;
+  double per_element_seconds = 0.0;
+  double seconds(Index k, Index n, Index b) const { return fixed_seconds + per_element_seconds * double(k * n * b); }
+};
+
+/// The configurations plan() enumerates.
+struct PlanGrid {
+  std::vector<SchemeKind> schemes = {SchemeKind::spline, SchemeKind::berrut, SchemeKind::replication,
+                                     SchemeKind::uncoded};
+  std::vector<Index> num_queries = {1, 2, 4, 6, 8, 12, 16};  ///< K values
+  double max_redundancy = 3.0;       ///< N <= floor(max_redundancy K)
+  Index max_workers_per_set = 48;    ///< N <= this
+  std::vector<Index> batch_sizes;    ///< worker batch sizes b; empty: every profiled size
+};
+
+/// What plan() must satisfy, and the measurements it plans from.
+struct PlanRequest {
+  double arrival_rate = 100.0;   ///< queries per second
+  double slo_quantile = 0.99;    ///< q of the SLO "q-quantile of query latency <= slo_seconds"
+  double slo_seconds = 0.1;
+  double accuracy_floor = 0.0;   ///< RelAcc floor; <= 0: accuracy is not constrained
+  double worker_price = 1.0;     ///< per provisioned worker (per worker-second gives cost per second)
+  Index pool_size = 256;         ///< most workers that may be provisioned
+  /// Profiled latency per worker batch size (profile()); the median is used.
+  std::vector<BatchLatency> profile;
+  CodecCost encode, decode;
+  double max_utilisation = 0.5;  ///< of each worker set; keeps queueing light
+  Index runners_up = 4;          ///< plans returned after the best
+  PlanGrid grid;
+
+  /// Throws nercc::invalid_argument naming the bad field.
+  void validate() const {
+    using nercc::detail::message;
+    if (!(arrival_rate > 0.0 && std::isfinite(arrival_rate)))
+      throw invalid_argument(message("arrival_rate (", arrival_rate, ") must be finite and > 0"));
+    if (!(slo_quantile > 0.0 && slo_quantile < 1.0))
+      throw invalid_argument(message("slo_quantile (", slo_quantile, ") must lie in (0, 1)"));
+    if (!(slo_seconds > 0.0)) throw invalid_argument(message("slo_seconds (", slo_seconds, ") must be > 0"));
+    if (!(worker_price >= 0.0)) throw invalid_argument(message("worker_price (", worker_price, ") must be >= 0"));
+    if (pool_size < 1) throw invalid_argument(message("pool_size (", pool_size, ") must be >= 1"));
+    if (profile.empty()) throw invalid_argument("profile is empty: give the latency of at least one batch size");
+    for (std::size_t i = 0; i < profile.size(); ++i)
+      if (profile[i].batch_size < 1 || !(profile[i].median > 0.0))
+        throw invalid_argument(message("profile[", i, "] needs batch_size >= 1 and median > 0"));
+    if (!(max_utilisation > 0.0 && max_utilisation < 1.0))
+      throw invalid_argument(message("max_utilisation (", max_utilisation, ") must lie in (0, 1)"));
+    if (runners_up < 0) throw invalid_argument(message("runners_up (", runners_up, ") must be >= 0"));
+    for (Index k : grid.num_queries)
+      if (k < 1) throw invalid_argument(message("grid.num_queries has ", k, ": values must be >= 1"));
+    if (!(grid.max_redundancy >= 1.0))
+      throw invalid_argument(message("grid.max_redundancy (", grid.max_redundancy, ") must be >= 1"));
+    if (grid.max_workers_per_set < 1)
+      throw invalid_argument(message("grid.max_workers_per_set (", grid.max_workers_per_set, ") must be >= 1"));
+  }
+};
+
+/// One configuration with its predictions.
+struct Plan {
+  SchemeKind scheme = SchemeKind::spline;
+  Index num_queries = 0;   ///< K
+  Index num_workers = 0;   ///< N per set
+  Index batch_size = 1;    ///< b: groups per worker batch
+  Index quorum = 0;        ///< answers waited for (replication/uncoded: N, decided once every query is covered)
+  Index worker_sets = 0;
+  Index total_workers = 0; ///< worker_sets * N
+  double cost = 0.0;       ///< total_workers * worker_price
+  double p50 = 0.0, p_slo = 0.0, p99 = 0.0;  ///< predicted query latency quantiles (seconds)
+  double mean_service = 0.0;                 ///< E[Y], seconds a set is busy per batch
+  double utilisation = 0.0;
+  double rel_acc = std::numeric_limits<double>::quiet_NaN();
+  double mse = std::numeric_limits<double>::quiet_NaN();
+  double lambda_enc = 0.0, lambda_dec = 0.0;
+  std::string explanation;
+};
+
+/// The constraint that leaves nothing feasible.
+enum class Binding { none, accuracy, pool_size, latency };
+
+inline const char* to_string(Binding b) {
+  switch (b) {
+    case Binding::none: return "none";
+    case Binding::accuracy: return "accuracy";
+    case Binding::pool_size: return "pool_size";
+    case Binding::latency: return "latency";
+  }
+  return "unknown";
+}
+
+/// plan()'s answer: the cheapest feasible plan first, then the runners-up (by cost, then
+/// RelAcc, then p_slo). Empty plans: `binding` names the constraint and `message` says by how much.
+struct PlanResult {
+  std::vector<Plan> plans;
+  Binding binding = Binding::none;
+  std::string message;
+  Index candidates = 0;          ///< configurations enumerated
+  Index latency_evaluations = 0; ///< of which the latency distribution was computed
+};
+
+namespace detail {
+
+/// P(W <= w) for the collection wait of a query at a uniform position of a batch of n under
+/// Poisson arrivals of rate lambda: E[min(P, n - 1) + 1] / n with P ~ Poisson(lambda w).
+inline double collection_cdf(double w, Index n, double lambda) {
+  if (w < 0.0) return 0.0;
+  if (n <= 1) return 1.0;
+  const double x = lambda * w;
+  // The pmf by p_{j+1} = p_j x / (j + 1); in log space only where exp(-x) underflows.
+  const bool logs = x > 700.0;
+  double p = logs ? 0.0 : std::exp(-x), log_p = -x, below = 0.0, mean_below = 0.0;  // sums over j <= n - 2
+  for (Index j = 0; j <= n - 2; ++j) {
+    if (logs) p = std::exp(log_p), log_p += std::log(x / double(j + 1));
+    below += p;
+    mean_below += double(j + 1) * p;
+    if (!logs) p *= x / double(j + 1);
+  }
+  return std::min(1.0, (mean_below + double(n) * std::max(0.0, 1.0 - below)) / double(n));
+}
+
+/// The slowdown X on a probability grid: boundaries v in steps of 0.01 to 0.9, then 32 per
+/// decade of 1 - v down to 1e-9, then 1. Within a cell (v[i], v[i + 1]] X is taken as uniform
+/// between the knots y[i] = Q(v[i]) and y[i + 1] (the quantile interpolated linearly); the last
+/// cell, whose upper knot is infinite, is an atom at the quantile of its middle. A completion
+/// rule with cdf H(F) puts mass H(v[i + 1]) - H(v[i]) on cell i.
+struct SlowdownGrid {
+  std::vector<double> v;  ///< boundaries, v.front() = 0, v.back() = 1
+  std::vector<double> y;  ///< knots Q(v[i]) for every boundary but the last
+  double tail = 0.0;      ///< the last cell's atom
+
+  explicit SlowdownGrid(const StragglerModel& model) {
+    for (int i = 0; i <= 90; ++i) v.push_back(0.01 * i);
+    for (int j = 1; j <= 256; ++j) v.push_back(1.0 - 0.1 * std::pow(10.0, -double(j) / 32.0));
+    v.push_back(1.0);
+    for (std::size_t i = 0; i + 1 < v.size(); ++i) y.push_back(model.quantile(v[i]));
+    tail = model.quantile(0.5 * (v[v.size() - 2] + 1.0));
+  }
+};
+
+/// x^e for an integer e >= 0, by squaring.
+inline double int_pow(double x, Index e) {
+  double r = 1.0;
+  for (; e > 0; e >>= 1, x *= x)
+    if (e & 1) r *= x;
+  return r;
+}
+
+/// Binomial upper tails P(Bin(n, v) >= k) at every grid boundary v for n = 1..max_n, from the
+/// pmf of n + 1 built from that of n (Pascal's rule, a convex combination: stable, no pow).
+struct BinomialTails {
+  std::vector<std::vector<double>> by_n;  ///< by_n[n][i * (n + 2) + k]
+
+  BinomialTails(const std::vector<double>& v, Index max_n) : by_n(std::size_t(max_n + 1)) {
+    const std::size_t g = v.size();
+    for (Index n = 1; n <= max_n; ++n) by_n[std::size_t(n)].resize(g * std::size_t(n + 2));
+    std::vector<double> pmf(std::size_t(max_n + 1));
+    for (std::size_t i = 0; i < g; ++i) {
+      std::fill(pmf.begin(), pmf.end(), 0.0);
+      pmf[0] = 1.0;
+      for (Index n = 1; n <= max_n; ++n) {
+        for (Index j = n; j >= 1; --j) pmf[std::size_t(j)] = pmf[std::size_t(j)] * (1.0 - v[i]) + pmf[std::size_t(j - 1)] * v[i];
+        pmf[0] *= 1.0 - v[i];
+        double* tail = &by_n[std::size_t(n)][i * std::size_t(n + 2)];
+        tail[n + 1] = 0.0;
+        for (Index k = n; k >= 0; --k) tail[k] = std::min(1.0, tail[k + 1] + pmf[std::size_t(k)]);
+      }
+    }
+  }
+  /// P(Bin(n, v[i]) >= k).
+  double operator()(Index n, std::size_t i, Index k) const { return by_n[std::size_t(n)][i * std::size_t(n + 2) + std::size_t(k)]; }
+};
+
+/// The law of X_rule in slowdown units: cells [lo, hi] with uniform mass, and the same law as
+/// knot weights for the trapezoid rule (each cell's mass split between its two knots). Y =
+/// latency(b) * X_rule scales it.
+struct ServiceLaw {
+  std::vector<double> lo, hi, mass;   ///< cells with mass > 1e-14, ascending
+  std::vector<double> knot, weight;   ///< ascending knots with weight > 0
+  double mean = 0.0;
+};
+
+/// The law of a completion rule with cdf H(F), given at each grid boundary.
+inline ServiceLaw service_law(const SlowdownGrid& g, const std::vector<double>& h) {
+  ServiceLaw s;
+  const std::size_t cells = g.v.size() - 1;
+  s.lo.reserve(cells), s.hi.reserve(cells), s.mass.reserve(cells), s.knot.reserve(cells + 1), s.weight.reserve(cells + 1);
+  std::vector<double> w(cells + 1, 0.0);  // knot j = y[j], j < cells - 1; knot cells - 1 and cells: the tail atom
+  for (std::size_t i = 0; i < cells; ++i) {
+    const double m = h[i + 1] - h[i];
+    if (!(m > 1e-14)) continue;
+    const bool last = i + 1 == cells;
+    const double a = last ? g.tail : g.y[i], b = last ? g.tail : g.y[i + 1];
+    s.lo.push_back(a), s.hi.push_back(b), s.mass.push_back(m);
+    s.mean += m * 0.5 * (a + b);
+    w[last ? cells : i] += 0.5 * m;
+    w[last ? cells : i + 1] += 0.5 * m;
+  }
+  for (std::size_t j = 0; j <= cells; ++j)
+    if (w[j] > 0.0) s.knot.push_back(j + 1 >= cells ? g.tail : g.y[j]), s.weight.push_back(w[j]);
+  return s;
+}
+
+/// P(W + c + scale X_rule <= t). Without a collection wait (n = 1) exactly, from the uniform
+/// cells; else by the trapezoid rule over each cell.
+inline double latency_cdf(double t, const ServiceLaw& y, double scale, double c, Index n, double lambda) {
+  const double x = (t - c) / scale;
+  double p = 0.0;
+  if (n <= 1) {
+    for (std::size_t i = 0; i < y.lo.size() && y.lo[i] <= x; ++i)
+      p += y.mass[i] * (x >= y.hi[i] ? 1.0 : (x - y.lo[i]) / (y.hi[i] - y.lo[i]));
+    return p;
+  }
+  for (std::size_t i = 0; i < y.knot.size() && y.knot[i] <= x; ++i)
+    p += y.weight[i] * collection_cdf(scale * (x - y.knot[i]), n, lambda);
+  return p;
+}
+
+/// The q-quantile of W + c + scale X_rule, by bisection to a relative 1e-5; `hi` > 0 is a known
+/// upper bound (the cdf reaches q there), else one is found by doubling.
+inline double latency_quantile(double q, const ServiceLaw& y, double scale, double c, Index n, double lambda,
+                               double hi = 0.0) {
+  double lo = c;
+  if (!(hi > 0.0)) {
+    hi = c + scale * y.knot.back() + (double(n) + 10.0 * std::sqrt(double(n)) + 10.0) / lambda;
+    while (latency_cdf(hi, y, scale, c, n, lambda) < q) hi *= 2.0;
+  }
+  while (hi - lo > 1e-5 * hi) {
+    const double mid = 0.5 * (lo + hi);
+    (latency_cdf(mid, y, scale, c, n, lambda) >= q ? hi : lo) = mid;
+  }
+  return hi;
+}
+
+/// A configuration before its latency is known: its law is shared with every configuration of
+/// the same completion rule (owned by the Enumeration).
+struct Candidate {
+  Plan plan;
+  const ServiceLaw* law = nullptr;
+  double scale = 0.0;  ///< latency(b)
+  double codec = 0.0;
+  bool accurate = false, fits_pool = false;
+
+  double cdf(double t, const PlanRequest& r) const {
+    return latency_cdf(t, *law, scale, codec, plan.batch_size * plan.num_queries, r.arrival_rate);
+  }
+  double quantile(double q, const PlanRequest& r, double hi = 0.0) const {
+    return latency_quantile(q, *law, scale, codec, plan.batch_size * plan.num_queries, r.arrival_rate, hi);
+  }
+};
+
+/// Every configuration of the grid with its cost and accuracy, and the laws they point to.
+struct Enumeration {
+  std::map<std::tuple<bool, Index, Index, Index>, ServiceLaw> laws;  // (cover, K if cover, N, quorum)
+  std::vector<Candidate> candidates;
+};
+
+inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, const AccuracyTable& table) {
+  const SlowdownGrid grid(model);
+  Enumeration e;
+  Index max_n = 1;
+  for (Index k : r.grid.num_queries)
+    max_n = std::max(max_n, std::min(r.grid.max_workers_per_set, Index(std::floor(r.grid.max_redundancy * double(k)))));
+  const BinomialTails tails(grid.v, max_n);
+  std::vector<double> h(grid.v.size());
+  for (SchemeKind scheme : r.grid.schemes)
+    for (Index k : r.grid.num_queries) {
+      const Index n_max = std::min(r.grid.max_workers_per_set, Index(std::floor(r.grid.max_redundancy * double(k))));
+      for (Index n = k; n <= n_max; ++n) {
+        if (scheme == SchemeKind::uncoded && n != k) break;
+        if (scheme == SchemeKind::replication && n == k) continue;  // that is uncoded
+        const bool cover = scheme == SchemeKind::replication || scheme == SchemeKind::uncoded;
+        for (Index quorum = cover ? n : k; quorum <= n; ++quorum) {
+          const auto acc = table.lookup(scheme, k, n, quorum);
+          auto found = e.laws.find({cover, cover ? k : 0, n, quorum});
+          if (found == e.laws.end()) {
+            // Cover: every query has one of its replicas; `extra` queries have r + 1 of them.
+            const Index reps = n / k, extra = n % k;
+            for (std::size_t i = 0; i < grid.v.size(); ++i) {
+              const double miss = 1.0 - grid.v[i];
+              h[i] = cover ? int_pow(1.0 - int_pow(miss, reps), k - extra) * int_pow(1.0 - int_pow(miss, reps + 1), extra)
+                           : tails(n, i, quorum);
+            }
+            found = e.laws.emplace(std::make_tuple(cover, cover ? k : 0, n, quorum), service_law(grid, h)).first;
+          }
+          for (const BatchLatency& bl : r.profile) {
+            const Index b = bl.batch_size;
+            if (!r.grid.batch_sizes.empty() &&
+                std::find(r.grid.batch_sizes.begin(), r.grid.batch_sizes.end(), b) == r.grid.batch_sizes.end())
+              continue;
+            Candidate c;
+            Plan& p = c.plan;
+            p.scheme = scheme, p.num_queries = k, p.num_workers = n, p.batch_size = b, p.quorum = quorum;
+            if (acc) p.rel_acc = acc->rel_acc, p.mse = acc->mse, p.lambda_enc = acc->lambda_enc, p.lambda_dec = acc->lambda_dec;
+            c.accurate = r.accuracy_floor <= 0.0 || (acc && acc->rel_acc >= r.accuracy_floor);
+            c.law = &found->second;
+            c.scale = bl.median;
+            p.mean_service = bl.median * c.law->mean;
+            const double load = r.arrival_rate / double(b * k) * p.mean_service;  // busy sets on average
+            p.worker_sets = std::max<Index>(1, Index(std::ceil(load / r.max_utilisation - 1e-12)));
+            p.utilisation = load / double(p.worker_sets);
+            p.total_workers = p.worker_sets * n;
+            p.cost = double(p.total_workers) * r.worker_price;
+            c.fits_pool = p.total_workers <= r.pool_size;
+            c.codec = r.encode.seconds(k, n, b) + r.decode.seconds(k, n, b);
+            e.candidates.push_back(c);
+          }
+        }
+      }
+    }
+  return e;
+}
+
+/// Whether a candidate meets the SLO, P(latency <= slo_seconds) >= slo_quantile, which needs one
+/// cdf evaluation; if it does, its p_slo (bracketed by slo_seconds, so never above it), p50 and
+/// p99. Otherwise p_slo is +infinity.
+inline bool predict_latency(Candidate& c, const PlanRequest& r) {
+  Plan& p = c.plan;
+  if (c.cdf(r.slo_seconds, r) < r.slo_quantile) {
+    p.p_slo = std::numeric_limits<double>::infinity();
+    return false;
+  }
+  p.p_slo = c.quantile(r.slo_quantile, r, r.slo_seconds);
+  p.p50 = c.quantile(0.5, r, r.slo_quantile >= 0.5 ? p.p_slo : 0.0);
+  p.p99 = r.slo_quantile == 0.99 ? p.p_slo : c.quantile(0.99, r, r.slo_quantile >= 0.99 ? p.p_slo : 0.0);
+  return true;
+}
+
+/// The total order of feasible plans: cost, then RelAcc (higher first; unknown last), then
+/// predicted p_slo, then the configuration.
+inline bool better(const Plan& a, const Plan& b) {
+  auto acc = [](const Plan& p) { return std::isnan(p.rel_acc) ? 1.0 : -p.rel_acc; };
+  return std::make_tuple(a.cost, acc(a), a.p_slo, int(a.scheme), a.num_queries, a.num_workers, a.batch_size, a.quorum) <
+         std::make_tuple(b.cost, acc(b), b.p_slo, int(b.scheme), b.num_queries, b.num_workers, b.batch_size, b.quorum);
+}
+
+inline std::string explain(const Plan& p, const PlanRequest& r) {
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "%s K=%lld N=%lld b=%lld quorum %lld: %lld set(s) x %lld workers at utilisation %.2f, cost %.4g; "
+                "p%g %.4g s <= SLO %.4g s; RelAcc %.4g",
+                to_string(p.scheme), (long long)p.num_queries, (long long)p.num_workers, (long long)p.batch_size,
+                (long long)p.quorum, (long long)p.worker_sets, (long long)p.num_workers, p.utilisation, p.cost,
+                100.0 * r.slo_quantile, p.p_slo, r.slo_seconds, p.rel_acc);
+  return buf;
+}
+
+/// The result when nothing is feasible: the first constraint, in the order accuracy, pool,
+/// latency, that no remaining configuration meets.
+inline PlanResult infeasible(const std::vector<Candidate>& all, const PlanRequest& r) {
+  PlanResult out;
+  char buf[256];
+  bool any_accurate = false, any_fits = false;
+  double best_latency = std::numeric_limits<double>::infinity(), best_acc = 0.0;
+  Index fewest_workers = std::numeric_limits<Index>::max();
+  for (const Candidate& c : all) {
+    if (c.plan.rel_acc == c.plan.rel_acc) best_acc = std::max(best_acc, c.plan.rel_acc);
+    if (!c.accurate) continue;
+    any_accurate = true;
+    fewest_workers = std::min(fewest_workers, c.plan.total_workers);
+    if (!c.fits_pool) continue;
+    any_fits = true;
+    // Only a candidate below the best so far needs its quantile, bracketed by that best.
+    if (std::isinf(best_latency)) best_latency = c.quantile(r.slo_quantile, r);
+    else if (c.cdf(best_latency, r) >= r.slo_quantile) best_latency = c.quantile(r.slo_quantile, r, best_latency);
+  }
+  if (!any_accurate) {
+    out.binding = Binding::accuracy;
+    std::snprintf(buf, sizeof buf, "no configuration reaches the accuracy floor %.4g (best measured RelAcc %.4g)",
+                  r.accuracy_floor, best_acc);
+  } else if (!any_fits) {
+    out.binding = Binding::pool_size;
+    std::snprintf(buf, sizeof buf, "every accurate configuration needs more than pool_size %lld workers (fewest %lld)",
+                  (long long)r.pool_size, (long long)fewest_workers);
+  } else {
+    out.binding = Binding::latency;
+    std::snprintf(buf, sizeof buf, "no accurate configuration within the pool meets p%g <= %.4g s (best %.4g s)",
+                  100.0 * r.slo_quantile, r.slo_seconds, best_latency);
+  }
+  out.message = buf;
+  return out;
+}
+
+}  // namespace detail
+
+/// The cheapest configuration of request.grid that meets the SLO and the accuracy floor, and
+/// the runners-up. Exhaustive: every configuration is enumerated with its exact cost; latency
+/// distributions are computed in order of cost until the best 1 + runners_up feasible plans
+/// are known and every unevaluated configuration costs more than the last of them (so the
+/// answer equals that of evaluating everything). A coded configuration without an entry in
+/// `accuracy` is infeasible unless accuracy_floor <= 0. Pure; safe from many threads.
+/// Throws nercc::invalid_argument for a bad request.
+inline PlanResult plan(const PlanRequest& request, const StragglerModel& model, const AccuracyTable& accuracy) {
+  request.validate();
+  detail::Enumeration e = detail::enumerate(request, model, accuracy);
+  std::vector<detail::Candidate>& all = e.candidates;
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < all.size(); ++i)
+    if (all[i].accurate && all[i].fits_pool) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return all[a].plan.cost < all[b].plan.cost; });
+  PlanResult out;
+  const std::size_t wanted = std::size_t(request.runners_up) + 1;
+  std::vector<Plan> feasible;
+  Index evaluated = 0;
+  for (std::size_t i : order) {
+    if (feasible.size() >= wanted && all[i].plan.cost > feasible[wanted - 1].cost) break;
+    ++evaluated;
+    if (!detail::predict_latency(all[i], request)) continue;
+    feasible.push_back(all[i].plan);
+    std::sort(feasible.begin(), feasible.end(), detail::better);
+  }
+  if (feasible.empty()) {
+    out = detail::infeasible(all, request);
+  } else {
+    if (feasible.size() > wanted) feasible.resize(wanted);
+    for (Plan& p : feasible) p.explanation = detail::explain(p, request);
+    out.plans = std::move(feasible);
+  }
+  out.candidates = Index(all.size());
+  out.latency_evaluations = evaluated;
+  return out;
+}
+
+}  // namespace plan
+NERCC_NAMESPACE_END

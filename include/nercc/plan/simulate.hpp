@@ -1,0 +1,119 @@
+// simulate(): a discrete-event simulation of a plan, to check plan()'s analytic latency. Poisson
+// arrivals fill batches of b K queries; a closed batch is encoded, waits for the first free of
+// the plan's worker sets (first come, first served), which runs it for latency(b) times the
+// completion time of N sampled slowdowns (k-th fastest, or every query covered); then decode.
+// Unlike plan(), queueing for a worker set is included.
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/errors.hpp>
+#include <nercc/plan/planner.hpp>
+#include <nercc/plan/straggler.hpp>
+#include <nercc/types.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <random>
+#include <vector>
+
+NERCC_NAMESPACE_BEGIN
+namespace plan {
+
+struct SimulateParams {
+  Index batches = 20000;   ///< batches simulated (b K queries each)
+  Index warmup = 200;      ///< first batches left out of the statistics
+  std::uint64_t seed = 1;
+};
+
+/// Query latency quantiles (seconds) and the simulated worker-set utilisation.
+struct SimulationResult {
+  double p50 = 0.0, p_slo = 0.0, p99 = 0.0, mean = 0.0;
+  double mean_queue_wait = 0.0;  ///< per batch, for a free worker set
+  double utilisation = 0.0;
+  Index queries = 0;             ///< queries in the statistics
+};
+
+namespace detail {
+
+/// The completion time, in slowdown units, of one batch: the quorum-th fastest of N sampled
+/// workers, or (replication, uncoded) the time every query has one answer (worker w computes
+/// query w mod K).
+template <class URBG>
+double sample_completion(const Plan& p, const StragglerModel& model, URBG& g, std::vector<double>& scratch) {
+  const Index n = p.num_workers, k = p.num_queries;
+  scratch.resize(std::size_t(n));
+  for (double& x : scratch) x = model.sample(g);
+  if (p.scheme == SchemeKind::replication || p.scheme == SchemeKind::uncoded) {
+    double worst = 0.0;
+    for (Index q = 0; q < k; ++q) {
+      double first = std::numeric_limits<double>::infinity();
+      for (Index w = q; w < n; w += k) first = std::min(first, scratch[std::size_t(w)]);
+      worst = std::max(worst, first);
+    }
+    return worst;
+  }
+  std::nth_element(scratch.begin(), scratch.begin() + (p.quorum - 1), scratch.end());
+  return scratch[std::size_t(p.quorum - 1)];
+}
+
+/// The profiled median latency of batch size b.
+inline double batch_latency(const PlanRequest& r, Index b) {
+  for (const BatchLatency& bl : r.profile)
+    if (bl.batch_size == b) return bl.median;
+  throw invalid_argument(nercc::detail::message("batch_size (", b, ") is not in the request's profile"));
+}
+
+}  // namespace detail
+
+/// Simulates `p` under `request` (arrival rate, profile, codec costs, SLO quantile) and the
+/// straggler model. Deterministic for a seed; pure. Throws nercc::invalid_argument for a plan
+/// whose batch size is not profiled or bad params.
+inline SimulationResult simulate(const Plan& p, const PlanRequest& request, const StragglerModel& model,
+                                 const SimulateParams& params = {}) {
+  request.validate();
+  if (params.batches <= params.warmup || params.warmup < 0)
+    throw invalid_argument(nercc::detail::message("batches (", params.batches, ") must exceed warmup (", params.warmup,
+                                                  ") >= 0"));
+  if (p.worker_sets < 1) throw invalid_argument("plan.worker_sets must be >= 1");
+  const double scale = detail::batch_latency(request, p.batch_size);
+  const Index n = p.batch_size * p.num_queries;
+  const double enc = request.encode.seconds(p.num_queries, p.num_workers, p.batch_size);
+  const double dec = request.decode.seconds(p.num_queries, p.num_workers, p.batch_size);
+  std::mt19937_64 g(params.seed);
+  std::exponential_distribution<double> gap(request.arrival_rate);
+  std::priority_queue<double, std::vector<double>, std::greater<double>> free_at;
+  for (Index s = 0; s < p.worker_sets; ++s) free_at.push(0.0);
+  std::vector<double> latencies, scratch, arrivals(static_cast<std::size_t>(n));
+  latencies.reserve(std::size_t((params.batches - params.warmup) * n));
+  double now = 0.0, busy = 0.0, wait = 0.0, start_time = 0.0;
+  for (Index batch = 0; batch < params.batches; ++batch) {
+    for (double& a : arrivals) a = now += gap(g);
+    const double ready = now + enc;
+    const double start = std::max(ready, free_at.top());
+    free_at.pop();
+    const double service = scale * detail::sample_completion(p, model, g, scratch);
+    free_at.push(start + service);
+    if (batch == params.warmup) start_time = arrivals.front();
+    if (batch < params.warmup) continue;
+    busy += service;
+    wait += start - ready;
+    for (double a : arrivals) latencies.push_back(start + service + dec - a);
+  }
+  SimulationResult r;
+  std::sort(latencies.begin(), latencies.end());
+  r.queries = Index(latencies.size());
+  r.p50 = detail::order_quantile(latencies, 0.5);
+  r.p99 = detail::order_quantile(latencies, 0.99);
+  r.p_slo = detail::order_quantile(latencies, request.slo_quantile);
+  for (double l : latencies) r.mean += l;
+  r.mean /= double(latencies.size());
+  const double counted = double(params.batches - params.warmup);
+  r.mean_queue_wait = wait / counted;
+  r.utilisation = busy / (double(p.worker_sets) * std::max(now - start_time, 1e-300));
+  return r;
+}
+
+}  // namespace plan
+NERCC_NAMESPACE_END

@@ -1,0 +1,43 @@
+// A plan as a runtime configuration (link nercc::threads to run it).
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/errors.hpp>
+#include <nercc/plan/planner.hpp>
+#include <nercc/runtime/params.hpp>
+#include <nercc/types.hpp>
+
+#include <chrono>
+#include <cmath>
+
+NERCC_NAMESPACE_BEGIN
+namespace plan {
+
+/// RuntimeParams for one worker set of `p`: scheme, K, N, the tuned lambdas, stragglers
+/// S = N - quorum (replication/uncoded: S = 0, they decide once every query is covered),
+/// worker_batch = b (a group of b K queries, one call of b coded queries per worker) and the
+/// dimensions. group_timeout and deadline are set to the SLO latency, past which a query has
+/// missed it anyway. Run `p.worker_sets` runtimes (or transports) to provision the plan.
+/// Throws nercc::invalid_argument for bad dimensions.
+inline runtime::RuntimeParams to_runtime_params(const Plan& p, const PlanRequest& request, Index input_dim,
+                                                Index output_dim) {
+  runtime::RuntimeParams r;
+  r.scheme = p.scheme;
+  r.code.num_queries = p.num_queries;
+  r.code.num_workers = p.num_workers;
+  r.code.lambda_enc = p.lambda_enc;
+  r.code.lambda_dec = p.lambda_dec;
+  r.worker_batch = p.batch_size;
+  r.stragglers = (p.scheme == SchemeKind::replication || p.scheme == SchemeKind::uncoded) ? 0 : p.num_workers - p.quorum;
+  r.input_dim = input_dim;
+  r.output_dim = output_dim;
+  const auto slo = std::chrono::duration_cast<runtime::Duration>(std::chrono::duration<double>(request.slo_seconds));
+  r.group_timeout = slo;
+  r.deadline = slo;
+  r.overload.enabled = false;  // the plan provisions for its load; lowering N would change its accuracy
+  r.validate();
+  return r;
+}
+
+}  // namespace plan
+NERCC_NAMESPACE_END

@@ -1,0 +1,213 @@
+// plan(): its latency model against Monte Carlo and simulate(), its search against a brute
+// force, infeasibility reports, monotonicity, and the conversion to RuntimeParams.
+#include <nercc/plan.hpp>
+
+#include <catch2/catch.hpp>
+#include <brute_force.hpp>
+#include <plan_checks.hpp>
+#include <plan_instances.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace nercc::plan;
+using nercc::Index;
+using nercc::SchemeKind;
+
+TEST_CASE("plan: the collection wait matches Monte Carlo", "[plan][planner]") {
+  const Index n = 12;
+  const double rate = 50.0;
+  constexpr int m = 100000;
+  std::mt19937_64 g(21);
+  std::vector<double> w(m);
+  for (double& v : w) {  // a query at a uniform position waits for the remaining arrivals
+    const auto remaining = std::uniform_int_distribution<Index>(0, n - 1)(g);
+    v = remaining ? std::gamma_distribution<double>(double(remaining), 1.0 / rate)(g) : 0.0;
+  }
+  plan_checks::BinomialFamily family;
+  for (double t : {0.0, 0.01, 0.05, 0.1, 0.2, 0.3}) {
+    const double frac = double(std::count_if(w.begin(), w.end(), [t](double v) { return v <= t; })) / m;
+    family.add(frac, detail::collection_cdf(t, n, rate), m, "P(W <= " + std::to_string(t) + ")");
+  }
+  family.check();
+  CHECK(detail::collection_cdf(0.0, n, rate) == Approx(1.0 / double(n)));  // the last arrival waits 0
+  CHECK(detail::collection_cdf(1e3, 2000, 10.0) == Approx(1.0));          // the log-space branch
+}
+
+TEST_CASE("plan: the worked example picks a coded plan; predictions match simulate() at light load",
+          "[plan][planner][simulate]") {
+  const PlanRequest r = plan_checks::example_request();
+  const StragglerModel model = plan_checks::example_stragglers();
+  const PlanResult res = plan(r, model, plan_checks::synthetic_accuracy(r.grid.num_queries));
+  REQUIRE(!res.plans.empty());
+  CHECK(res.binding == Binding::none);
+  CHECK(res.plans.size() == std::size_t(r.runners_up) + 1);
+  for (std::size_t i = 1; i < res.plans.size(); ++i) CHECK(res.plans[i - 1].cost <= res.plans[i].cost);
+  const Plan& best = res.plans.front();
+  INFO(best.explanation);
+  CHECK(best.p_slo <= r.slo_seconds);
+  CHECK(best.rel_acc >= r.accuracy_floor);
+  CHECK(best.utilisation <= r.max_utilisation);
+  CHECK(best.total_workers <= r.pool_size);
+  CHECK(best.p50 < best.p99);
+  CHECK(best.explanation.find(nercc::to_string(best.scheme)) == 0);
+
+  // Four times the sets: queueing is negligible and the analytic quantiles must match.
+  Plan light = best;
+  light.worker_sets *= 4;
+  const SimulationResult sim = simulate(light, r, model, {20000, 200, 5});
+  CAPTURE(best.p50, sim.p50, best.p99, sim.p99, sim.mean_queue_wait);
+  CHECK(sim.p99 == Approx(best.p99).epsilon(0.05));
+  CHECK(sim.p50 == Approx(best.p50).epsilon(0.05));
+  CHECK(sim.utilisation == Approx(best.utilisation / 4).epsilon(0.05));
+
+  // At utilisation ~0.9 queueing for a set adds latency the analytic model leaves out.
+  Plan busy = best;
+  busy.worker_sets = std::max<Index>(1, Index(std::ceil(best.utilisation * double(best.worker_sets) / 0.9)));
+  const SimulationResult crowded = simulate(busy, r, model, {20000, 200, 5});
+  CAPTURE(crowded.utilisation, crowded.p99);
+  CHECK(crowded.mean_queue_wait > 0.0);
+  CHECK(crowded.p99 > sim.p99);
+}
+
+TEST_CASE("plan: equals the brute force over the same grid on random instances", "[plan][planner]") {
+  std::mt19937_64 g(31);
+  int same = 0, feasible = 0;
+  const int instances = 40;
+  for (int i = 0; i < instances; ++i) {
+    auto inst = plan_checks::random_instance(g);
+    inst.request.grid.num_queries = {1, 2, 4, 6};  // a smaller grid keeps the test fast
+    inst.request.grid.max_workers_per_set = 12;
+    const auto table = plan_checks::synthetic_accuracy(inst.request.grid.num_queries);
+    const PlanResult fast = plan(inst.request, inst.model, table);
+    const std::vector<Plan> slow = plan_checks::brute_force(inst.request, inst.model, table);
+    CAPTURE(i, fast.message);
+    REQUIRE(fast.plans.size() == slow.size());
+    bool all = true;
+    for (std::size_t j = 0; j < slow.size(); ++j)
+      all = all && plan_checks::same_config(fast.plans[j], slow[j]) && fast.plans[j].cost == slow[j].cost;
+    same += all ? 1 : 0;
+    feasible += slow.empty() ? 0 : 1;
+    if (!slow.empty()) CHECK(fast.latency_evaluations <= fast.candidates);
+  }
+  CHECK(same == instances);
+  CHECK(feasible > instances / 4);  // the comparison covers feasible instances, not only empty ones
+  CHECK(feasible < instances);      // and infeasible ones
+}
+
+TEST_CASE("plan: reports the constraint that binds", "[plan][planner]") {
+  const StragglerModel model = plan_checks::example_stragglers();
+  const auto table = plan_checks::synthetic_accuracy({1, 2, 4, 8, 12});
+  PlanRequest r = plan_checks::example_request();
+
+  PlanRequest acc = r;
+  acc.accuracy_floor = 1.5;
+  const PlanResult a = plan(acc, model, table);
+  CHECK(a.plans.empty());
+  CHECK(a.binding == Binding::accuracy);
+  CHECK(a.message.find("accuracy floor") != std::string::npos);
+
+  PlanRequest pool = r;
+  pool.pool_size = 1;
+  pool.grid.schemes = {SchemeKind::spline};
+  const PlanResult p = plan(pool, model, table);
+  CHECK(p.binding == Binding::pool_size);
+
+  PlanRequest lat = r;
+  lat.slo_seconds = 0.001;  // below any worker's latency
+  const PlanResult l = plan(lat, model, table);
+  CHECK(l.binding == Binding::latency);
+  CHECK(l.message.find("best") != std::string::npos);
+}
+
+TEST_CASE("plan: a looser SLO or a larger pool never costs more; replication and uncoded are exact",
+          "[plan][planner]") {
+  const StragglerModel model = plan_checks::example_stragglers();
+  const auto table = plan_checks::synthetic_accuracy({1, 2, 4, 8, 12});
+  PlanRequest r = plan_checks::example_request();
+  double previous = HUGE_VAL;
+  for (double slo : {0.012, 0.02, 0.03, 0.05, 0.1}) {
+    r.slo_seconds = slo;
+    const PlanResult res = plan(r, model, table);
+    const double cost = res.plans.empty() ? HUGE_VAL : res.plans.front().cost;
+    CAPTURE(slo, cost);
+    CHECK(cost <= previous);
+    previous = cost;
+  }
+  previous = HUGE_VAL;
+  r = plan_checks::example_request();
+  for (Index pool : {2, 4, 5, 400}) {
+    r.pool_size = pool;
+    const PlanResult res = plan(r, model, table);
+    const double cost = res.plans.empty() ? HUGE_VAL : res.plans.front().cost;
+    CAPTURE(pool, cost);
+    CHECK(cost <= previous);
+    if (!res.plans.empty()) CHECK(res.plans.front().total_workers <= pool);
+    previous = cost;
+  }
+  CHECK(previous < HUGE_VAL);
+  r = plan_checks::example_request();
+  r.grid.schemes = {SchemeKind::replication, SchemeKind::uncoded};
+  const PlanResult exact = plan(r, model, table);
+  REQUIRE(!exact.plans.empty());
+  for (const Plan& p : exact.plans) {
+    CHECK(p.rel_acc == 1.0);
+    CHECK(p.quorum == p.num_workers);
+  }
+}
+
+TEST_CASE("plan: the predicted coded completion time is the order statistic quantile", "[plan][planner]") {
+  // One group (K = 1 query, so no collection wait), no codec cost: p_slo is the quantile of
+  // latency(1) * X_(quorum:N).
+  PlanRequest r = plan_checks::example_request();
+  r.arrival_rate = 1.0;
+  r.accuracy_floor = 0.0;
+  r.slo_seconds = 10.0;
+  r.runners_up = 1000;
+  r.grid.schemes = {SchemeKind::spline};
+  r.grid.num_queries = {1};
+  r.profile = plan_checks::linear_profile(0.01, 0.0, {1});
+  const StragglerModel model = plan_checks::example_stragglers();
+  const PlanResult res = plan(r, model, AccuracyTable{});
+  REQUIRE(res.plans.size() == 6);  // N = 1..3, quorum 1..N
+  for (const Plan& p : res.plans) {
+    CAPTURE(p.num_workers, p.quorum);
+    CHECK(p.p99 == Approx(0.01 * order_statistic_quantile(model, p.quorum, p.num_workers, 0.99)).epsilon(0.01));
+  }
+}
+
+TEST_CASE("plan: request validation names the field", "[plan][planner][errors]") {
+  const StragglerModel model = plan_checks::example_stragglers();
+  auto with = [&](auto change) {
+    PlanRequest r = plan_checks::example_request();
+    change(r);
+    return [r, &model] { plan(r, model, AccuracyTable{}); };
+  };
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.arrival_rate = 0.0; }), "arrival_rate (0)");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.slo_quantile = 1.0; }), "slo_quantile (1)");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.pool_size = 0; }), "pool_size (0)");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.profile.clear(); }), "profile is empty");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.max_utilisation = 1.0; }), "max_utilisation (1)");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.grid.max_redundancy = 0.5; }), "grid.max_redundancy (0.5)");
+}
+
+TEST_CASE("plan: converts into RuntimeParams", "[plan][planner][runtime]") {
+  const PlanRequest r = plan_checks::example_request();
+  Plan p;
+  p.scheme = SchemeKind::spline, p.num_queries = 4, p.num_workers = 9, p.quorum = 6, p.lambda_enc = 1e-6;
+  const auto rp = to_runtime_params(p, r, 3, 10);
+  CHECK(rp.scheme == SchemeKind::spline);
+  CHECK(rp.code.num_queries == 4);
+  CHECK(rp.code.num_workers == 9);
+  CHECK(rp.code.lambda_enc == 1e-6);
+  CHECK(rp.stragglers == 3);
+  CHECK(rp.input_dim == 3);
+  CHECK(rp.output_dim == 10);
+  CHECK(nercc::runtime::seconds(rp.deadline) == Approx(r.slo_seconds));
+  CHECK_FALSE(rp.overload.enabled);
+  p.scheme = SchemeKind::replication, p.quorum = 9;
+  CHECK(to_runtime_params(p, r, 3, 10).stragglers == 0);
+  plan_checks::throws_naming([&] { to_runtime_params(p, r, 0, 10); }, "input_dim (0)");
+}
