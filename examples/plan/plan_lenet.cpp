@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <numeric>
+#include <string>
 #include <vector>
 
 namespace np = nercc::plan;
@@ -44,7 +45,16 @@ np::PlanResult cheapest(np::PlanRequest r, const np::StragglerModel& m, const np
 
 int main(int argc, char** argv) {
   const double rate = argc > 1 ? nercc_examples::parse_real("rate", argv[1]) : 4000.0;
-  const double floor = argc > 2 ? nercc_examples::parse_real("floor", argv[2]) : 0.95;
+  // Floors: comma-separated, planned from the same profile and calibration.
+  std::vector<double> floors;
+  {
+    std::string list = argc > 2 ? argv[2] : "0.95";
+    for (std::size_t at = 0; at <= list.size();) {
+      const std::size_t comma = std::min(list.find(',', at), list.size());
+      floors.push_back(nercc_examples::parse_real("floor", list.substr(at, comma - at).c_str()));
+      at = comma + 1;
+    }
+  }
   std::vector<double> slos_ms;
   for (int i = 3; i < argc; ++i) slos_ms.push_back(nercc_examples::parse_real("slo_ms", argv[i]));
   if (slos_ms.empty()) slos_ms = {5, 10, 20, 40};
@@ -103,31 +113,40 @@ int main(int argc, char** argv) {
   // 4. Plans per SLO.
   const np::StragglerModel stragglers = plan_checks::example_stragglers();
   r.arrival_rate = rate;
-  r.accuracy_floor = floor;
   r.pool_size = 1000;
-  std::printf("\nrate %.0f queries/s, RelAcc >= %.2f, price 1 per worker\n", rate, floor);
-  std::printf("| SLO p99 (ms) | plan | cost | coded cost | uncoded cost | replication cost | uncoded / plan | replication / plan |\n"
-              "|---|---|---|---|---|---|---|---|\n");
-  for (double slo : slos_ms) {
-    r.slo_seconds = slo / 1e3;
-    const auto t1 = std::chrono::steady_clock::now();
-    const auto res = np::plan(r, stragglers, table);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
-    const auto unc = cheapest(r, stragglers, table, {SchemeKind::uncoded});
-    const auto rep = cheapest(r, stragglers, table, {SchemeKind::replication});
-    const auto coded_only = cheapest(r, stragglers, table, {SchemeKind::spline, SchemeKind::berrut});
-    if (res.plans.empty()) {
-      std::printf("| %g | infeasible (%s) | | | | | | |\n", slo, np::to_string(res.binding));
-      continue;
+  for (double floor : floors) {
+    r.accuracy_floor = floor;
+    std::printf("\nrate %.0f queries/s, RelAcc >= %.2f, price 1 per worker\n", rate, floor);
+    std::printf("| SLO p99 (ms) | plan | cost | coded cost | uncoded cost | replication cost | uncoded / plan | replication / plan |\n"
+                "|---|---|---|---|---|---|---|---|\n");
+    for (double slo : slos_ms) {
+      r.slo_seconds = slo / 1e3;
+      const auto t1 = std::chrono::steady_clock::now();
+      const auto res = np::plan(r, stragglers, table);
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+      const auto unc = cheapest(r, stragglers, table, {SchemeKind::uncoded});
+      const auto rep = cheapest(r, stragglers, table, {SchemeKind::replication});
+      const auto coded_only = cheapest(r, stragglers, table, {SchemeKind::spline, SchemeKind::berrut});
+      if (res.plans.empty()) {
+        std::printf("| %g | infeasible (%s) | | | | | | |\n", slo, np::to_string(res.binding));
+        continue;
+      }
+      const np::Plan& p = res.plans.front();
+      auto cost = [](const np::PlanResult& x) { return x.plans.empty() ? std::string("-") : std::to_string(int(x.plans.front().cost)); };
+      auto ratio = [&](const np::PlanResult& x) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%.2f", x.plans.empty() ? 0.0 : x.plans.front().cost / p.cost);
+        return x.plans.empty() ? std::string("-") : std::string(buf);
+      };
+      char rule[48];
+      if (p.deadline > 0.0) std::snprintf(rule, sizeof rule, "deadline %.3f ms", 1e3 * p.deadline);
+      else std::snprintf(rule, sizeof rule, "quorum %lld", (long long)p.quorum);
+      std::printf("| %g | %s K=%lld N=%lld b=%lld %s, %lld sets, p99 %.2f ms, RelAcc %.3f (%.1f ms to plan) | %g | %s | %s | %s | %s | %s |\n",
+                  slo, nercc::to_string(p.scheme), (long long)p.num_queries, (long long)p.num_workers,
+                  (long long)p.batch_size, rule, (long long)p.worker_sets, 1e3 * p.p99, p.rel_acc, ms, p.cost,
+                  cost(coded_only).c_str(), cost(unc).c_str(), cost(rep).c_str(), ratio(unc).c_str(), ratio(rep).c_str());
     }
-    const np::Plan& p = res.plans.front();
-    auto cost = [](const np::PlanResult& x) { return x.plans.empty() ? -1.0 : x.plans.front().cost; };
-    auto ratio = [&](const np::PlanResult& x) { return x.plans.empty() ? 0.0 : x.plans.front().cost / p.cost; };
-    std::printf("| %g | %s K=%lld N=%lld b=%lld quorum %lld, %lld sets, p99 %.2f ms, RelAcc %.3f (%.1f ms to plan) | %g | %g | %g | %g | %.2f | %.2f |\n",
-                slo, nercc::to_string(p.scheme), (long long)p.num_queries, (long long)p.num_workers,
-                (long long)p.batch_size, (long long)p.quorum, (long long)p.worker_sets, 1e3 * p.p99, p.rel_acc, ms,
-                p.cost, cost(coded_only), cost(unc), cost(rep), ratio(unc), ratio(rep));
   }
-  std::printf("(cost -1 and ratio 0: no configuration of that kind meets the SLO)\n");
+  std::printf("(-: no configuration of that kind meets the SLO)\n");
   return 0;
 }

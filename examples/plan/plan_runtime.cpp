@@ -49,12 +49,18 @@ int main(int argc, char** argv) {
   print_cheapest("uncoded", s.request, stragglers, s.table, {nercc::SchemeKind::uncoded}, best.cost);
   print_cheapest("replication", s.request, stragglers, s.table, {nercc::SchemeKind::replication}, best.cost);
 
-  // The overall best, and the best spline plan (the coded path), each on the runtime.
+  // The overall best, the best spline plan with a quorum rule and the best with a deadline rule,
+  // each on the runtime.
   np::PlanRequest coded_request = s.request;
   coded_request.grid.schemes = {nercc::SchemeKind::spline};
+  np::PlanRequest deadline_request = coded_request;
+  coded_request.grid.deadline_levels.clear();
   const auto coded = np::plan(coded_request, stragglers, s.table);
+  deadline_request.grid.quorums = false;
+  const auto deadline = np::plan(deadline_request, stragglers, s.table);
   bool ok = true;
-  for (const np::Plan* p : {&best, coded.plans.empty() ? nullptr : &coded.plans.front()}) {
+  for (const np::Plan* p : {&best, coded.plans.empty() ? nullptr : &coded.plans.front(),
+                            deadline.plans.empty() ? nullptr : &deadline.plans.front()}) {
     if (!p) continue;
     const auto run = plan_checks::run_on_runtime(*p, s.request, stragglers, s.model,
                                                  plan_checks::gaussian_queries(4096, 8, 5), long(groups), 6);

@@ -169,6 +169,7 @@ TEST_CASE("plan: the predicted coded completion time is the order statistic quan
   r.grid.schemes = {SchemeKind::spline};
   r.grid.num_queries = {1};
   r.profile = plan_checks::linear_profile(0.01, 0.0, {1});
+  r.grid.deadline_levels.clear();
   const StragglerModel model = plan_checks::example_stragglers();
   const PlanResult res = plan(r, model, AccuracyTable{});
   REQUIRE(res.plans.size() == 6);  // N = 1..3, quorum 1..N
@@ -176,6 +177,55 @@ TEST_CASE("plan: the predicted coded completion time is the order statistic quan
     CAPTURE(p.num_workers, p.quorum);
     CHECK(p.p99 == Approx(0.01 * order_statistic_quantile(model, p.quorum, p.num_workers, 0.99)).epsilon(0.01));
   }
+}
+
+TEST_CASE("plan: deadline plans: accuracy is the binomial mixture of the table; latency and failures match simulate()",
+          "[plan][planner][simulate]") {
+  PlanRequest r = plan_checks::example_request();
+  r.grid.quorums = false;  // the coded schemes decide at a deadline only
+  r.grid.schemes = {SchemeKind::spline};
+  r.accuracy_floor = 0.9;
+  const StragglerModel model = plan_checks::example_stragglers();
+  const auto table = plan_checks::synthetic_accuracy(r.grid.num_queries);
+  const PlanResult res = plan(r, model, table);
+  REQUIRE(res.plans.size() == std::size_t(r.runners_up) + 1);
+  for (const Plan& p : res.plans) {
+    CHECK(p.deadline > 0.0);
+    CHECK(p.quorum == p.num_workers);
+  }
+  const Plan& best = res.plans.front();
+  INFO(best.explanation);
+  // Answers by the deadline ~ Bin(N, F(deadline / latency(b))).
+  const double v = model.cdf(best.deadline / detail::batch_latency(r, best.batch_size));
+  double rel_acc = 0.0;
+  for (Index a = best.num_queries; a <= best.num_workers; ++a) {
+    const double pmf = detail::binomial_upper_tail(best.num_workers, a, v) - detail::binomial_upper_tail(best.num_workers, a + 1, v);
+    rel_acc += pmf * table.lookup(SchemeKind::spline, best.num_queries, best.num_workers, a)->rel_acc;
+  }
+  CHECK(best.rel_acc == Approx(rel_acc).epsilon(1e-6));
+  CHECK(best.failure == Approx(1.0 - detail::binomial_upper_tail(best.num_workers, best.num_queries, v)).margin(1e-9));
+  CHECK(best.p_slo <= r.slo_seconds);
+
+  Plan light = best;
+  light.worker_sets *= 4;
+  const SimulationResult sim = simulate(light, r, model, {40000, 200, 9});
+  CAPTURE(best.p50, sim.p50, best.p99, sim.p99, best.failure, sim.failed);
+  CHECK(sim.p99 == Approx(best.p99).epsilon(0.05));
+  CHECK(sim.p50 == Approx(best.p50).epsilon(0.05));
+  plan_checks::BinomialFamily family;  // failures are per batch
+  family.add(sim.failed, best.failure, int(sim.queries / (best.batch_size * best.num_queries)), "P(batch fails)");
+  family.check();
+
+  // A deadline plan runs on the runtime with S = 0 and its deadline.
+  const auto rp = to_runtime_params(best, r, 3, 10);
+  CHECK(rp.stragglers == 0);
+  CHECK(nercc::runtime::seconds(rp.deadline) == Approx(best.deadline));
+
+  // With the quorum rules back, the cheapest plan costs no more.
+  r.grid.quorums = true;
+  const PlanResult both = plan(r, model, table);
+  REQUIRE(!both.plans.empty());
+  CHECK(both.plans.front().cost <= best.cost);
 }
 
 TEST_CASE("plan: request validation names the field", "[plan][planner][errors]") {
@@ -191,6 +241,8 @@ TEST_CASE("plan: request validation names the field", "[plan][planner][errors]")
   plan_checks::throws_naming(with([](PlanRequest& r) { r.profile.clear(); }), "profile is empty");
   plan_checks::throws_naming(with([](PlanRequest& r) { r.max_utilisation = 1.0; }), "max_utilisation (1)");
   plan_checks::throws_naming(with([](PlanRequest& r) { r.grid.max_redundancy = 0.5; }), "grid.max_redundancy (0.5)");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.grid.deadline_levels = {0.5, 1.0}; }),
+                             "grid.deadline_levels[1] (1)");
 }
 
 TEST_CASE("plan: converts into RuntimeParams", "[plan][planner][runtime]") {

@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -50,6 +51,12 @@ struct PlanGrid {
   double max_redundancy = 3.0;       ///< N <= floor(max_redundancy K)
   Index max_workers_per_set = 48;    ///< N <= this
   std::vector<Index> batch_sizes;    ///< worker batch sizes b; empty: every profiled size
+  /// Decision rules of the coded schemes. quorums: decode at the k-th answer, every k in [K, N].
+  /// deadline_levels: decode at a deadline with the answers that arrived (or at all N), the
+  /// deadline being latency(b) times the slowdown quantile at each level (snapped up to plan()'s
+  /// probability grid); fewer than K answers by then fail the group's queries.
+  bool quorums = true;
+  std::vector<double> deadline_levels = {0.5, 0.7, 0.8, 0.9, 0.97, 0.99, 0.999};
 };
 
 /// What plan() must satisfy, and the measurements it plans from.
@@ -88,6 +95,9 @@ struct PlanRequest {
       if (k < 1) throw invalid_argument(message("grid.num_queries has ", k, ": values must be >= 1"));
     if (!(grid.max_redundancy >= 1.0))
       throw invalid_argument(message("grid.max_redundancy (", grid.max_redundancy, ") must be >= 1"));
+    for (std::size_t i = 0; i < grid.deadline_levels.size(); ++i)
+      if (!(grid.deadline_levels[i] > 0.0 && grid.deadline_levels[i] < 1.0))
+        throw invalid_argument(message("grid.deadline_levels[", i, "] (", grid.deadline_levels[i], ") must lie in (0, 1)"));
     if (grid.max_workers_per_set < 1)
       throw invalid_argument(message("grid.max_workers_per_set (", grid.max_workers_per_set, ") must be >= 1"));
   }
@@ -99,13 +109,19 @@ struct Plan {
   Index num_queries = 0;   ///< K
   Index num_workers = 0;   ///< N per set
   Index batch_size = 1;    ///< b: groups per worker batch
-  Index quorum = 0;        ///< answers waited for (replication/uncoded: N, decided once every query is covered)
+  Index quorum = 0;        ///< answers waited for (replication/uncoded and deadline plans: N; replication/uncoded decide once every query is covered)
+  /// > 0: the deadline rule, seconds from dispatch: decode with the answers that arrived by
+  /// then (or at all N); 0: the quorum rule.
+  double deadline = 0.0;
+  double failure = 0.0;    ///< deadline plans: P(fewer than K answers by the deadline), whose queries fail
   Index worker_sets = 0;
   Index total_workers = 0; ///< worker_sets * N
   double cost = 0.0;       ///< total_workers * worker_price
   double p50 = 0.0, p_slo = 0.0, p99 = 0.0;  ///< predicted query latency quantiles (seconds)
   double mean_service = 0.0;                 ///< E[Y], seconds a set is busy per batch
   double utilisation = 0.0;
+  /// Expected RelAcc (deadline plans: over the answers by the deadline, failed queries counting
+  /// as wrong) and MSE (of the decoded queries).
   double rel_acc = std::numeric_limits<double>::quiet_NaN();
   double mse = std::numeric_limits<double>::quiet_NaN();
   double lambda_enc = 0.0, lambda_dec = 0.0;
@@ -213,27 +229,39 @@ struct BinomialTails {
 struct ServiceLaw {
   std::vector<double> lo, hi, mass;   ///< cells with mass > 1e-14, ascending
   std::vector<double> knot, weight;   ///< ascending knots with weight > 0
-  double mean = 0.0;
+  double mean = 0.0;                  ///< E[X_rule; not failed]
+  double total = 1.0;                 ///< P(not failed): below 1 only for a deadline rule
 };
 
-/// The law of a completion rule with cdf H(F), given at each grid boundary.
-inline ServiceLaw service_law(const SlowdownGrid& g, const std::vector<double>& h) {
+/// The law of a completion rule with cdf H(F), given at each grid boundary. With a cut (a
+/// deadline at boundary `cut`), cells from the cut up are replaced by an atom of mass
+/// h.back() - h[cut] at the knot y[cut]; h.back() < 1 leaves the rest failed.
+inline ServiceLaw service_law(const SlowdownGrid& g, const std::vector<double>& h, std::size_t cut = std::size_t(-1)) {
   ServiceLaw s;
-  const std::size_t cells = g.v.size() - 1;
-  s.lo.reserve(cells), s.hi.reserve(cells), s.mass.reserve(cells), s.knot.reserve(cells + 1), s.weight.reserve(cells + 1);
-  std::vector<double> w(cells + 1, 0.0);  // knot j = y[j], j < cells - 1; knot cells - 1 and cells: the tail atom
+  const std::size_t all = g.v.size() - 1, cells = std::min(all, cut);
+  s.lo.reserve(cells + 1), s.hi.reserve(cells + 1), s.mass.reserve(cells + 1), s.knot.reserve(all + 1), s.weight.reserve(all + 1);
+  std::vector<double> w(all + 1, 0.0);  // knot j = y[j], j < all - 1; knot all - 1 and all: the tail atom
   for (std::size_t i = 0; i < cells; ++i) {
     const double m = h[i + 1] - h[i];
     if (!(m > 1e-14)) continue;
-    const bool last = i + 1 == cells;
+    const bool last = i + 1 == all;
     const double a = last ? g.tail : g.y[i], b = last ? g.tail : g.y[i + 1];
     s.lo.push_back(a), s.hi.push_back(b), s.mass.push_back(m);
     s.mean += m * 0.5 * (a + b);
-    w[last ? cells : i] += 0.5 * m;
-    w[last ? cells : i + 1] += 0.5 * m;
+    w[last ? all : i] += 0.5 * m;
+    w[last ? all : i + 1] += 0.5 * m;
   }
-  for (std::size_t j = 0; j <= cells; ++j)
-    if (w[j] > 0.0) s.knot.push_back(j + 1 >= cells ? g.tail : g.y[j]), s.weight.push_back(w[j]);
+  if (cut < all) {
+    const double m = h.back() - h[cut];
+    if (m > 1e-14) {
+      s.lo.push_back(g.y[cut]), s.hi.push_back(g.y[cut]), s.mass.push_back(m);
+      s.mean += m * g.y[cut];
+      w[cut] += m;
+    }
+  }
+  for (std::size_t j = 0; j <= all; ++j)
+    if (w[j] > 0.0) s.knot.push_back(j + 1 >= all ? g.tail : g.y[j]), s.weight.push_back(w[j]);
+  s.total = h.back() - h.front();
   return s;
 }
 
@@ -253,9 +281,11 @@ inline double latency_cdf(double t, const ServiceLaw& y, double scale, double c,
 }
 
 /// The q-quantile of W + c + scale X_rule, by bisection to a relative 1e-5; `hi` > 0 is a known
-/// upper bound (the cdf reaches q there), else one is found by doubling.
+/// upper bound (the cdf reaches q there), else one is found by doubling. +infinity when the
+/// rule fails with probability >= 1 - q.
 inline double latency_quantile(double q, const ServiceLaw& y, double scale, double c, Index n, double lambda,
                                double hi = 0.0) {
+  if (q >= y.total - 1e-12) return std::numeric_limits<double>::infinity();
   double lo = c;
   if (!(hi > 0.0)) {
     hi = c + scale * y.knot.back() + (double(n) + 10.0 * std::sqrt(double(n)) + 10.0) / lambda;
@@ -287,9 +317,46 @@ struct Candidate {
 
 /// Every configuration of the grid with its cost and accuracy, and the laws they point to.
 struct Enumeration {
-  std::map<std::tuple<bool, Index, Index, Index>, ServiceLaw> laws;  // (cover, K if cover, N, quorum)
+  // (cover, K if cover or deadline, N, quorum, deadline cut or -1)
+  std::map<std::tuple<bool, Index, Index, Index, Index>, ServiceLaw> laws;
   std::vector<Candidate> candidates;
 };
+
+/// The grid boundaries at or just above each deadline level, ascending, without repeats.
+inline std::vector<std::size_t> deadline_cuts(const SlowdownGrid& g, const std::vector<double>& levels) {
+  std::vector<std::size_t> cuts;
+  for (double level : levels) {
+    const auto it = std::lower_bound(g.v.begin(), g.v.end(), level - 1e-12);
+    cuts.push_back(std::min(std::size_t(it - g.v.begin()), g.v.size() - 2));
+  }
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  return cuts;
+}
+
+/// Accuracy of a deadline rule of (scheme, K, N) at grid boundary `cut`: answers by the deadline
+/// are A ~ Bin(N, v[cut]); RelAcc = E[RelAcc(A); A >= K] (failed queries count as wrong), MSE =
+/// E[MSE(A) | A >= K], lambdas of the most likely A >= K. Empty when a count with probability
+/// above 1e-9 has no entry.
+inline std::optional<AccuracyEntry> deadline_accuracy(const AccuracyTable& table, const BinomialTails& tails,
+                                                      SchemeKind scheme, Index k, Index n, std::size_t cut) {
+  AccuracyEntry out;
+  out.scheme = scheme, out.num_queries = k, out.num_workers = n, out.answers = n;
+  double mass = 0.0, mse = 0.0, mode = -1.0;
+  for (Index a = k; a <= n; ++a) {
+    const double p = tails(n, cut, a) - tails(n, cut, a + 1);
+    if (!(p > 1e-9)) continue;
+    const auto e = table.lookup(scheme, k, n, a);
+    if (!e) return std::nullopt;
+    out.rel_acc += p * e->rel_acc;
+    mse += p * e->mse;
+    mass += p;
+    if (p > mode) mode = p, out.lambda_enc = e->lambda_enc, out.lambda_dec = e->lambda_dec;
+  }
+  if (!(mass > 0.0)) return std::nullopt;
+  out.mse = mse / mass;
+  return out;
+}
 
 inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, const AccuracyTable& table) {
   const SlowdownGrid grid(model);
@@ -298,7 +365,37 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
   for (Index k : r.grid.num_queries)
     max_n = std::max(max_n, std::min(r.grid.max_workers_per_set, Index(std::floor(r.grid.max_redundancy * double(k)))));
   const BinomialTails tails(grid.v, max_n);
+  const std::vector<std::size_t> cuts = deadline_cuts(grid, r.grid.deadline_levels);
   std::vector<double> h(grid.v.size());
+  // One candidate per profiled batch size. t_cut: the deadline in slowdown units (0: none);
+  // p_fail: P(fewer than K answers by it), groups that hold their set until the deadline.
+  const auto add = [&](SchemeKind scheme, Index k, Index n, Index quorum, const ServiceLaw* law,
+                       const std::optional<AccuracyEntry>& acc, double t_cut, double p_fail) {
+    for (const BatchLatency& bl : r.profile) {
+      const Index b = bl.batch_size;
+      if (!r.grid.batch_sizes.empty() &&
+          std::find(r.grid.batch_sizes.begin(), r.grid.batch_sizes.end(), b) == r.grid.batch_sizes.end())
+        continue;
+      Candidate c;
+      Plan& p = c.plan;
+      p.scheme = scheme, p.num_queries = k, p.num_workers = n, p.batch_size = b, p.quorum = quorum;
+      p.deadline = bl.median * t_cut;
+      p.failure = p_fail;
+      if (acc) p.rel_acc = acc->rel_acc, p.mse = acc->mse, p.lambda_enc = acc->lambda_enc, p.lambda_dec = acc->lambda_dec;
+      c.accurate = r.accuracy_floor <= 0.0 || (acc && acc->rel_acc >= r.accuracy_floor);
+      c.law = law;
+      c.scale = bl.median;
+      p.mean_service = bl.median * (law->mean + p_fail * t_cut);
+      const double load = r.arrival_rate / double(b * k) * p.mean_service;  // busy sets on average
+      p.worker_sets = std::max<Index>(1, Index(std::ceil(load / r.max_utilisation - 1e-12)));
+      p.utilisation = load / double(p.worker_sets);
+      p.total_workers = p.worker_sets * n;
+      p.cost = double(p.total_workers) * r.worker_price;
+      c.fits_pool = p.total_workers <= r.pool_size;
+      c.codec = r.encode.seconds(k, n, b) + r.decode.seconds(k, n, b);
+      e.candidates.push_back(c);
+    }
+  };
   for (SchemeKind scheme : r.grid.schemes)
     for (Index k : r.grid.num_queries) {
       const Index n_max = std::min(r.grid.max_workers_per_set, Index(std::floor(r.grid.max_redundancy * double(k))));
@@ -306,9 +403,8 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
         if (scheme == SchemeKind::uncoded && n != k) break;
         if (scheme == SchemeKind::replication && n == k) continue;  // that is uncoded
         const bool cover = scheme == SchemeKind::replication || scheme == SchemeKind::uncoded;
-        for (Index quorum = cover ? n : k; quorum <= n; ++quorum) {
-          const auto acc = table.lookup(scheme, k, n, quorum);
-          auto found = e.laws.find({cover, cover ? k : 0, n, quorum});
+        for (Index quorum = cover ? n : k; quorum <= n && (cover || r.grid.quorums); ++quorum) {
+          auto found = e.laws.find({cover, cover ? k : 0, n, quorum, -1});
           if (found == e.laws.end()) {
             // Cover: every query has one of its replicas; `extra` queries have r + 1 of them.
             const Index reps = n / k, extra = n % k;
@@ -317,30 +413,20 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
               h[i] = cover ? int_pow(1.0 - int_pow(miss, reps), k - extra) * int_pow(1.0 - int_pow(miss, reps + 1), extra)
                            : tails(n, i, quorum);
             }
-            found = e.laws.emplace(std::make_tuple(cover, cover ? k : 0, n, quorum), service_law(grid, h)).first;
+            found = e.laws.emplace(std::make_tuple(cover, cover ? k : 0, n, quorum, Index(-1)), service_law(grid, h)).first;
           }
-          for (const BatchLatency& bl : r.profile) {
-            const Index b = bl.batch_size;
-            if (!r.grid.batch_sizes.empty() &&
-                std::find(r.grid.batch_sizes.begin(), r.grid.batch_sizes.end(), b) == r.grid.batch_sizes.end())
-              continue;
-            Candidate c;
-            Plan& p = c.plan;
-            p.scheme = scheme, p.num_queries = k, p.num_workers = n, p.batch_size = b, p.quorum = quorum;
-            if (acc) p.rel_acc = acc->rel_acc, p.mse = acc->mse, p.lambda_enc = acc->lambda_enc, p.lambda_dec = acc->lambda_dec;
-            c.accurate = r.accuracy_floor <= 0.0 || (acc && acc->rel_acc >= r.accuracy_floor);
-            c.law = &found->second;
-            c.scale = bl.median;
-            p.mean_service = bl.median * c.law->mean;
-            const double load = r.arrival_rate / double(b * k) * p.mean_service;  // busy sets on average
-            p.worker_sets = std::max<Index>(1, Index(std::ceil(load / r.max_utilisation - 1e-12)));
-            p.utilisation = load / double(p.worker_sets);
-            p.total_workers = p.worker_sets * n;
-            p.cost = double(p.total_workers) * r.worker_price;
-            c.fits_pool = p.total_workers <= r.pool_size;
-            c.codec = r.encode.seconds(k, n, b) + r.decode.seconds(k, n, b);
-            e.candidates.push_back(c);
+          add(scheme, k, n, quorum, &found->second, table.lookup(scheme, k, n, quorum), 0.0, 0.0);
+        }
+        if (cover) continue;
+        for (std::size_t cut : cuts) {
+          // All N answered by F = v (below the cut); at the cut, decoded unless fewer than K.
+          const double p_fail = 1.0 - tails(n, cut, k);
+          auto found = e.laws.find({false, k, n, n, Index(cut)});
+          if (found == e.laws.end()) {
+            for (std::size_t i = 0; i < grid.v.size(); ++i) h[i] = i <= cut ? int_pow(grid.v[i], n) : 1.0 - p_fail;
+            found = e.laws.emplace(std::make_tuple(false, k, n, n, Index(cut)), service_law(grid, h, cut)).first;
           }
+          add(scheme, k, n, n, &found->second, deadline_accuracy(table, tails, scheme, k, n, cut), grid.y[cut], p_fail);
         }
       }
     }
@@ -352,7 +438,8 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
 /// p99. Otherwise p_slo is +infinity.
 inline bool predict_latency(Candidate& c, const PlanRequest& r) {
   Plan& p = c.plan;
-  if (c.cdf(r.slo_seconds, r) < r.slo_quantile) {
+  // A rule failing with probability >= 1 - q never reaches the quantile (latency_quantile's test).
+  if (r.slo_quantile >= c.law->total - 1e-12 || c.cdf(r.slo_seconds, r) < r.slo_quantile) {
     p.p_slo = std::numeric_limits<double>::infinity();
     return false;
   }
@@ -366,18 +453,24 @@ inline bool predict_latency(Candidate& c, const PlanRequest& r) {
 /// predicted p_slo, then the configuration.
 inline bool better(const Plan& a, const Plan& b) {
   auto acc = [](const Plan& p) { return std::isnan(p.rel_acc) ? 1.0 : -p.rel_acc; };
-  return std::make_tuple(a.cost, acc(a), a.p_slo, int(a.scheme), a.num_queries, a.num_workers, a.batch_size, a.quorum) <
-         std::make_tuple(b.cost, acc(b), b.p_slo, int(b.scheme), b.num_queries, b.num_workers, b.batch_size, b.quorum);
+  return std::make_tuple(a.cost, acc(a), a.p_slo, int(a.scheme), a.num_queries, a.num_workers, a.batch_size, a.quorum,
+                         a.deadline) <
+         std::make_tuple(b.cost, acc(b), b.p_slo, int(b.scheme), b.num_queries, b.num_workers, b.batch_size, b.quorum,
+                         b.deadline);
 }
 
 inline std::string explain(const Plan& p, const PlanRequest& r) {
-  char buf[320];
+  char rule[96], buf[400];
+  if (p.deadline > 0.0)
+    std::snprintf(rule, sizeof rule, "deadline %.4g s (P(fewer than K answers) %.2g)", p.deadline, p.failure);
+  else
+    std::snprintf(rule, sizeof rule, "quorum %lld", (long long)p.quorum);
   std::snprintf(buf, sizeof buf,
-                "%s K=%lld N=%lld b=%lld quorum %lld: %lld set(s) x %lld workers at utilisation %.2f, cost %.4g; "
+                "%s K=%lld N=%lld b=%lld %s: %lld set(s) x %lld workers at utilisation %.2f, cost %.4g; "
                 "p%g %.4g s <= SLO %.4g s; RelAcc %.4g",
-                to_string(p.scheme), (long long)p.num_queries, (long long)p.num_workers, (long long)p.batch_size,
-                (long long)p.quorum, (long long)p.worker_sets, (long long)p.num_workers, p.utilisation, p.cost,
-                100.0 * r.slo_quantile, p.p_slo, r.slo_seconds, p.rel_acc);
+                to_string(p.scheme), (long long)p.num_queries, (long long)p.num_workers, (long long)p.batch_size, rule,
+                (long long)p.worker_sets, (long long)p.num_workers, p.utilisation, p.cost, 100.0 * r.slo_quantile,
+                p.p_slo, r.slo_seconds, p.rel_acc);
   return buf;
 }
 

@@ -12,8 +12,10 @@
 #include <nercc/types.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <queue>
 #include <random>
 #include <vector>
@@ -29,7 +31,9 @@ struct SimulateParams {
 
 /// Query latency quantiles (seconds) and the simulated worker-set utilisation.
 struct SimulationResult {
-  double p50 = 0.0, p_slo = 0.0, p99 = 0.0, mean = 0.0;
+  double p50 = 0.0, p_slo = 0.0, p99 = 0.0;  ///< failed queries count as +infinity
+  double mean = 0.0;                         ///< of the queries that did not fail
+  double failed = 0.0;                       ///< fraction of queries failed (deadline plans)
   double mean_queue_wait = 0.0;  ///< per batch, for a free worker set
   double utilisation = 0.0;
   Index queries = 0;             ///< queries in the statistics
@@ -39,12 +43,19 @@ namespace detail {
 
 /// The completion time, in slowdown units, of one batch: the quorum-th fastest of N sampled
 /// workers, or (replication, uncoded) the time every query has one answer (worker w computes
-/// query w mod K).
+/// query w mod K), or (a deadline `cut` > 0 in slowdown units) the slowest worker capped at the
+/// cut, +infinity when fewer than K answered by then (the batch fails).
 template <class URBG>
-double sample_completion(const Plan& p, const StragglerModel& model, URBG& g, std::vector<double>& scratch) {
+double sample_completion(const Plan& p, const StragglerModel& model, URBG& g, std::vector<double>& scratch,
+                         double cut = 0.0) {
   const Index n = p.num_workers, k = p.num_queries;
   scratch.resize(std::size_t(n));
   for (double& x : scratch) x = model.sample(g);
+  if (cut > 0.0) {
+    std::nth_element(scratch.begin(), scratch.begin() + (k - 1), scratch.end());
+    if (scratch[std::size_t(k - 1)] > cut) return std::numeric_limits<double>::infinity();
+    return std::min(cut, *std::max_element(scratch.begin(), scratch.end()));
+  }
   if (p.scheme == SchemeKind::replication || p.scheme == SchemeKind::uncoded) {
     double worst = 0.0;
     for (Index q = 0; q < k; ++q) {
@@ -93,13 +104,16 @@ inline SimulationResult simulate(const Plan& p, const PlanRequest& request, cons
     const double ready = now + enc;
     const double start = std::max(ready, free_at.top());
     free_at.pop();
-    const double service = scale * detail::sample_completion(p, model, g, scratch);
+    const double x = detail::sample_completion(p, model, g, scratch, p.deadline / scale);
+    const bool fails = std::isinf(x);
+    const double service = fails ? p.deadline : scale * x;  // a failed batch holds its set to the deadline
     free_at.push(start + service);
     if (batch == params.warmup) start_time = arrivals.front();
     if (batch < params.warmup) continue;
     busy += service;
     wait += start - ready;
-    for (double a : arrivals) latencies.push_back(start + service + dec - a);
+    for (double a : arrivals)
+      latencies.push_back(fails ? std::numeric_limits<double>::infinity() : start + service + dec - a);
   }
   SimulationResult r;
   std::sort(latencies.begin(), latencies.end());
@@ -107,8 +121,11 @@ inline SimulationResult simulate(const Plan& p, const PlanRequest& request, cons
   r.p50 = detail::order_quantile(latencies, 0.5);
   r.p99 = detail::order_quantile(latencies, 0.99);
   r.p_slo = detail::order_quantile(latencies, request.slo_quantile);
-  for (double l : latencies) r.mean += l;
-  r.mean /= double(latencies.size());
+  Index finite = 0;
+  for (double l : latencies)
+    if (std::isfinite(l)) r.mean += l, ++finite;
+  r.mean /= double(std::max<Index>(finite, 1));
+  r.failed = 1.0 - double(finite) / double(latencies.size());
   const double counted = double(params.batches - params.warmup);
   r.mean_queue_wait = wait / counted;
   r.utilisation = busy / (double(p.worker_sets) * std::max(now - start_time, 1e-300));

@@ -7,6 +7,7 @@
 #include <nercc/runtime/params.hpp>
 #include <nercc/types.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -16,8 +17,8 @@ namespace plan {
 /// RuntimeParams for one worker set of `p`: scheme, K, N, the tuned lambdas, stragglers
 /// S = N - quorum (replication/uncoded: S = 0, they decide once every query is covered),
 /// worker_batch = b (a group of b K queries, one call of b coded queries per worker) and the
-/// dimensions. group_timeout and deadline are set to the SLO latency, past which a query has
-/// missed it anyway. Run `p.worker_sets` runtimes (or transports) to provision the plan.
+/// dimensions. group_timeout is the SLO latency, past which a query has missed it anyway; so is
+/// the deadline, except for a deadline plan (S = 0, deadline = p.deadline). Run `p.worker_sets` runtimes (or transports) to provision the plan.
 /// Throws nercc::invalid_argument for bad dimensions.
 inline runtime::RuntimeParams to_runtime_params(const Plan& p, const PlanRequest& request, Index input_dim,
                                                 Index output_dim) {
@@ -34,6 +35,11 @@ inline runtime::RuntimeParams to_runtime_params(const Plan& p, const PlanRequest
   const auto slo = std::chrono::duration_cast<runtime::Duration>(std::chrono::duration<double>(request.slo_seconds));
   r.group_timeout = slo;
   r.deadline = slo;
+  if (p.deadline > 0.0) {
+    r.stragglers = 0;
+    r.deadline = std::max(runtime::Duration(1), std::chrono::duration_cast<runtime::Duration>(
+                                                    std::chrono::duration<double>(p.deadline)));
+  }
   r.overload.enabled = false;  // the plan provisions for its load; lowering N would change its accuracy
   r.validate();
   return r;
