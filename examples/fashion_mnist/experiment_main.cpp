@@ -44,6 +44,8 @@ const char* const usage = R"(usage: nercc_fashion_mnist_experiment [options]
   --s-step D              evaluate S = 0, D, 2D, ... up to N/2 (default 1)
   --tune-batches B        calibration batches of K training images per tuning (default 8)
   --tune-sets A           answered sets per calibration batch (default 8)
+  --worker-spreads LIST    comma-separated spreads in (0, 1) that the clustered worker points
+                          are tuned over (default 0.005,0.02,0.1,0.4)
   --seed N                seed of every random draw (default 1)
   --threads N             intra-op threads of the model (default: all cores)
   --data-dir DIR          Fashion-MNIST idx files (default $NERCC_FASHION_MNIST_DIR or
@@ -52,7 +54,7 @@ const char* const usage = R"(usage: nercc_fashion_mnist_experiment [options]
                           or $HOME/.cache/nercc)
   --smoke                 tiny configuration for tests: smoke-trained LeNet5, 2000 training
                           and 1000 test images, shapes 20x10,60x10, S step 3, 16 trials,
-                          4 x 4 tuning samples
+                          4 x 4 tuning samples, spreads 0.02,0.4
   --require-nercc-below-berrut
                           exit with code 1 unless, for every model and shape, tuned NeRCC's
                           MSE averaged over the S evaluated is below Berrut's
@@ -60,6 +62,10 @@ const char* const usage = R"(usage: nercc_fashion_mnist_experiment [options]
                           exit with code 1 unless, for every model and shape, NeRCC with
                           2-opt ordering has a lower MSE, averaged over the S evaluated, than
                           tuned NeRCC without ordering
+  --require-clustering-helps
+                          exit with code 1 unless, for every model and shape, NeRCC with
+                          2-opt and clustered worker points has a RelAcc, averaged over the
+                          S evaluated, at least that of NeRCC with 2-opt alone
   --no-orderings          only the schemes of the original comparison: no query ordering
                           or point placement variants
   --no-plots              do not run gnuplot
@@ -90,12 +96,15 @@ struct Options {
   Index s_step = 1;
   Index tune_batches = 8;
   Index tune_sets = 8;
+  /// Spreads the clustered placements are tuned over (TuneParams::worker_spreads).
+  std::vector<double> worker_spreads{0.005, 0.02, 0.1, 0.4};
   std::uint64_t seed = 1;
   int threads = 0;
   std::string data_dir, cache_dir;
   bool smoke = false;
   bool require_nercc_below_berrut = false;
   bool require_ordering_helps = false;
+  bool require_clustering_helps = false;
   bool plots = true;
   bool progress = true;
   bool orderings = true;
@@ -112,7 +121,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
 
 Options parse(int argc, char** argv) {
   Options o;
-  bool shapes_set = false, trials_set = false, step_set = false, models_set = false;
+  bool shapes_set = false, trials_set = false, step_set = false, models_set = false, spreads_set = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     auto value = [&]() -> std::string {
@@ -143,6 +152,17 @@ Options parse(int argc, char** argv) {
       step_set = true;
     } else if (flag == "--tune-batches") o.tune_batches = Index(parse_integer(flag, value(), 1));
     else if (flag == "--tune-sets") o.tune_sets = Index(parse_integer(flag, value(), 1));
+    else if (flag == "--worker-spreads") {
+      o.worker_spreads.clear();
+      for (const auto& v : split(value(), ',')) {
+        char* end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0' || !(x > 0.0 && x < 1.0))
+          throw std::invalid_argument("--worker-spreads expects values in (0, 1), got \"" + v + "\"");
+        o.worker_spreads.push_back(x);
+      }
+      spreads_set = true;
+    }
     else if (flag == "--seed") o.seed = std::uint64_t(parse_integer(flag, value(), 0));
     else if (flag == "--threads") o.threads = int(parse_integer(flag, value(), 1));
     else if (flag == "--data-dir") o.data_dir = value();
@@ -150,6 +170,7 @@ Options parse(int argc, char** argv) {
     else if (flag == "--smoke") o.smoke = true;
     else if (flag == "--require-nercc-below-berrut") o.require_nercc_below_berrut = true;
     else if (flag == "--require-ordering-helps") o.require_ordering_helps = true;
+    else if (flag == "--require-clustering-helps") o.require_clustering_helps = true;
     else if (flag == "--no-plots") o.plots = false;
     else if (flag == "--no-orderings") o.orderings = false;
     else if (flag == "--quiet") o.progress = false;
@@ -167,9 +188,11 @@ Options parse(int argc, char** argv) {
     if (!step_set) o.s_step = 3;
     o.tune_batches = std::min<Index>(o.tune_batches, 4);
     o.tune_sets = std::min<Index>(o.tune_sets, 4);
+    if (!spreads_set) o.worker_spreads = {0.02, 0.4};
   }
-  if (o.require_ordering_helps && !o.orderings)
-    throw std::invalid_argument("--require-ordering-helps needs the ordering variants: drop --no-orderings");
+  if ((o.require_ordering_helps || o.require_clustering_helps) && !o.orderings)
+    throw std::invalid_argument("--require-ordering-helps and --require-clustering-helps need the variants: drop "
+                                "--no-orderings");
   if (o.threads == 0) o.threads = int(std::max(1u, std::thread::hardware_concurrency()));
   return o;
 }
@@ -187,6 +210,9 @@ enum Scheme {
   nercc_two_opt_wide,
   berrut_two_opt,
   nercc_two_opt_cumdist,
+  nercc_clustered,
+  nercc_two_opt_clustered,
+  berrut_two_opt_clustered,
   replication,
   uncoded,
   scheme_count
@@ -195,7 +221,8 @@ constexpr int first_variant = nercc_chain;
 constexpr int coded_count = replication;  // schemes whose workers get coded queries
 const char* const scheme_names[scheme_count] = {
     "nercc_tuned",     "nercc_lambda0",  "berrut",         "nercc_chain", "nercc_two_opt", "nercc_principal",
-    "nercc_two_opt_wide", "berrut_two_opt", "nercc_two_opt_cumdist", "replication", "uncoded"};
+    "nercc_two_opt_wide", "berrut_two_opt", "nercc_two_opt_cumdist", "nercc_clustered", "nercc_two_opt_clustered",
+    "berrut_two_opt_clustered", "replication", "uncoded"};
 const char* const scheme_titles[scheme_count] = {"NeRCC (tuned)",
                                                  "NeRCC (lambda = 0)",
                                                  "Berrut (BACC)",
@@ -205,6 +232,9 @@ const char* const scheme_titles[scheme_count] = {"NeRCC (tuned)",
                                                  "NeRCC + 2-opt, wide query points",
                                                  "Berrut + 2-opt",
                                                  "NeRCC + 2-opt, chain-distance query points",
+                                                 "NeRCC, clustered worker points",
+                                                 "NeRCC + 2-opt, clustered worker points",
+                                                 "Berrut + 2-opt, clustered worker points",
                                                  "replication",
                                                  "uncoded"};
 
@@ -236,6 +266,7 @@ struct Row {
   Index n = 0, k = 0, s = 0;
   Scheme scheme = nercc_tuned;
   double lambda_enc = std::nan(""), lambda_dec = std::nan("");
+  double worker_spread = std::nan("");  ///< tuned spread of the clustered worker points
   Index trials = 0;
   Stat mse, relacc;
   double available = 0;
@@ -334,9 +365,12 @@ std::vector<Row> run_point(const Options& o, const nercc_examples::Classifier& c
   const Index n = shape.n, k = shape.k;
 
   // Every tuning sees the same calibration samples (same seed), so they compare like for like.
-  auto tune = [&](nercc::CodeParams code) {
+  auto tune = [&](nercc::CodeParams code, std::vector<double> spreads = {},
+                  nercc::SchemeKind kind = nercc::SchemeKind::spline) {
     nercc::TuneParams tp;
     tp.code = std::move(code);
+    tp.worker_spreads = std::move(spreads);
+    tp.scheme = kind;
     tp.stragglers = {s};
     tp.seed = derive_seed(o.seed, model, shape, s, 0);
     tp.batches = o.tune_batches;
@@ -352,6 +386,11 @@ std::vector<Row> run_point(const Options& o, const nercc_examples::Classifier& c
     tuned[nercc_two_opt] = tune(code_params(shape, OrderingMethod::greedy_two_opt));
     tuned[nercc_principal] = tune(code_params(shape, OrderingMethod::principal_direction));
     tuned[nercc_two_opt_wide] = tune(wide);
+    tuned[nercc_clustered] = tune(code_params(shape), o.worker_spreads);
+    tuned[nercc_two_opt_clustered] = tune(code_params(shape, OrderingMethod::greedy_two_opt), o.worker_spreads);
+    // Berrut has no lambdas; the tuner still picks its spread on the same training samples.
+    tuned[berrut_two_opt_clustered] =
+        tune(code_params(shape, OrderingMethod::greedy_two_opt), o.worker_spreads, nercc::SchemeKind::berrut);
     // Its points change with every batch, which the tuner does not model: it borrows 2-opt's lambdas.
     tuned[nercc_two_opt_cumdist].code = tuned[nercc_two_opt].code;
   }
@@ -364,9 +403,10 @@ std::vector<Row> run_point(const Options& o, const nercc_examples::Classifier& c
   add(nercc_tuned, SchemeKind::spline, tuned[nercc_tuned].code);
   add(nercc_zero, SchemeKind::spline, code_params(shape));
   add(berrut, SchemeKind::berrut, code_params(shape));
-  for (int c : {nercc_chain, nercc_two_opt, nercc_principal, nercc_two_opt_wide})
+  for (int c : {nercc_chain, nercc_two_opt, nercc_principal, nercc_two_opt_wide, nercc_clustered, nercc_two_opt_clustered})
     add(c, SchemeKind::spline, tuned[std::size_t(c)].code);
   add(berrut_two_opt, SchemeKind::berrut, code_params(shape, OrderingMethod::greedy_two_opt));
+  add(berrut_two_opt_clustered, SchemeKind::berrut, tuned[berrut_two_opt_clustered].code);
   const nercc::runtime::AnyCode<float> replicated(SchemeKind::replication, code_params(shape));
   const nercc::runtime::AnyCode<float> uncoded_code(SchemeKind::uncoded, code_params({k, k}));
   std::vector<int> coded_schemes;
@@ -465,9 +505,10 @@ std::vector<Row> run_point(const Options& o, const nercc_examples::Classifier& c
     r.k = k;
     r.s = s;
     r.scheme = Scheme(c);
-    if (c < coded_count && c != nercc_zero && c != berrut && c != berrut_two_opt)
+    if (c < coded_count && c != nercc_zero && c != berrut && c != berrut_two_opt && c != berrut_two_opt_clustered)
       r.lambda_enc = tuned[std::size_t(c)].code.lambda_enc, r.lambda_dec = tuned[std::size_t(c)].code.lambda_dec;
     if (c == nercc_zero) r.lambda_enc = 0.0, r.lambda_dec = 0.0;
+    if (c < coded_count && tuned[std::size_t(c)].worker_spread > 0) r.worker_spread = tuned[std::size_t(c)].worker_spread;
     if (c < coded_count) r.encode_us = 1e6 * encode_seconds[c] / double(o.trials);
     r.trials = o.trials;
     r.mse = summarise(metrics[c].mse);
@@ -488,13 +529,14 @@ std::string num(double v, int precision = 4) {
 void write_csv(const fs::path& file, const std::vector<Row>& rows) {
   std::ofstream f(file);
   f << "model,N,K,S,scheme,lambda_enc,lambda_dec,trials,mse_mean,mse_ci95,mse_min,mse_max,mse_trials,"
-       "relacc_mean,relacc_ci95,relacc_min,relacc_max,available_mean,encode_us_mean\n";
+       "relacc_mean,relacc_ci95,relacc_min,relacc_max,available_mean,encode_us_mean,worker_spread\n";
   for (const Row& r : rows)
     f << r.model << ',' << r.n << ',' << r.k << ',' << r.s << ',' << scheme_names[r.scheme] << ','
       << num(r.lambda_enc) << ',' << num(r.lambda_dec) << ',' << r.trials << ',' << num(r.mse.mean, 6) << ','
       << num(r.mse.ci95) << ',' << num(r.mse.min) << ',' << num(r.mse.max) << ',' << r.mse.count << ','
       << num(r.relacc.mean, 6) << ',' << num(r.relacc.ci95) << ',' << num(r.relacc.min) << ','
-      << num(r.relacc.max) << ',' << num(r.available, 6) << ',' << num(r.encode_us) << '\n';
+      << num(r.relacc.max) << ',' << num(r.available, 6) << ',' << num(r.encode_us) << ','
+      << num(r.worker_spread) << '\n';
   if (!f) throw std::runtime_error("cannot write " + file.string());
 }
 
@@ -520,7 +562,8 @@ std::string plot_stem(const std::string& model, Shape shape) {
 // mean encode time per batch (ordering included) under the table.
 void write_ordering_table(std::ofstream& f, const Group& g) {
   f << "\nQuery ordering and point placement (each cell: MSE / RelAcc; best ratio: the lowest MSE of the "
-       "ordered NeRCC variants over Berrut's MSE):\n\n| S |";
+       "NeRCC ordering and placement variants over Berrut's MSE; clustered worker points: "
+       "nercc::clustered_worker_points with the spread tuned on training images):\n\n| S |";
   for (int c = 0; c < coded_count; ++c)
     if (c != nercc_zero) f << ' ' << scheme_titles[c] << " |";
   f << " best ratio |\n|---|";
@@ -533,8 +576,10 @@ void write_ordering_table(std::ofstream& f, const Group& g) {
     for (int c = 0; c < coded_count; ++c) {
       if (c == nercc_zero) continue;
       const Row& r = *v[std::size_t(c)];
-      f << ' ' << num(r.mse.mean) << " / " << num(r.relacc.mean) << " |";
-      if (c >= first_variant && c != berrut_two_opt) best = std::min(best, r.mse.mean);
+      f << ' ' << num(r.mse.mean) << " / " << num(r.relacc.mean);
+      if (!std::isnan(r.worker_spread)) f << " (spread " << num(r.worker_spread, 2) << ")";
+      f << " |";
+      if (c >= first_variant && c != berrut_two_opt && c != berrut_two_opt_clustered) best = std::min(best, r.mse.mean);
       encode_us[std::size_t(c)] += r.encode_us / double(g.size());
     }
     f << ' ' << num(best / v[berrut]->mse.mean, 3) << " |\n";
@@ -644,24 +689,28 @@ Eigen::Map<const FloatRowMatrix> as_matrix(const nercc_examples::FashionMnistSpl
 
 // For every model and shape, scheme `better`'s MSE averaged over the S evaluated must be below
 // scheme `worse`'s (one S alone is noisy with the few trials of the smoke configuration).
-bool mse_below(const Options& o, const std::vector<Row>& rows, Scheme better, Scheme worse) {
+// For every model and shape, scheme `better`'s metric averaged over the S evaluated must beat
+// scheme `worse`'s: a lower MSE, or (rel_acc) a RelAcc at least as high. One S alone is noisy with
+// the few trials of the smoke configuration.
+bool averaged_better(const Options& o, const std::vector<Row>& rows, Scheme better, Scheme worse, bool rel_acc) {
+  const char* const metric = rel_acc ? "RelAcc" : "MSE";
   bool ok = true;
   for (const auto model : o.models)
     for (const Shape shape : o.shapes) {
       double better_mean = 0, worse_mean = 0;
       const Group g = group_of(rows, nercc_examples::to_string(model), shape);
       for (const auto& [s, v] : g) {
-        better_mean += v[better]->mse.mean / double(g.size());
-        worse_mean += v[worse]->mse.mean / double(g.size());
+        better_mean += (rel_acc ? v[better]->relacc.mean : v[better]->mse.mean) / double(g.size());
+        worse_mean += (rel_acc ? v[worse]->relacc.mean : v[worse]->mse.mean) / double(g.size());
       }
-      std::printf("%s N=%lld K=%lld: mean MSE over S: %s %g, %s %g\n", nercc_examples::to_string(model).c_str(),
-                  static_cast<long long>(shape.n), static_cast<long long>(shape.k), scheme_names[better], better_mean,
-                  scheme_names[worse], worse_mean);
-      if (!(better_mean < worse_mean)) ok = false;
+      std::printf("%s N=%lld K=%lld: mean %s over S: %s %g, %s %g\n", nercc_examples::to_string(model).c_str(),
+                  static_cast<long long>(shape.n), static_cast<long long>(shape.k), metric, scheme_names[better],
+                  better_mean, scheme_names[worse], worse_mean);
+      if (!(rel_acc ? better_mean >= worse_mean : better_mean < worse_mean)) ok = false;
     }
   if (!ok)
-    std::fprintf(stderr, "nercc_fashion_mnist_experiment: %s's MSE is not below %s's\n", scheme_names[better],
-                 scheme_names[worse]);
+    std::fprintf(stderr, "nercc_fashion_mnist_experiment: %s's %s is not %s %s's\n", scheme_names[better], metric,
+                 rel_acc ? "at least" : "below", scheme_names[worse]);
   return ok;
 }
 
@@ -721,8 +770,10 @@ int main(int argc, char** argv) {
     std::printf("wrote %s, %s%s\n", (out / "results.csv").string().c_str(), (out / "results.md").string().c_str(),
                 o.plots ? " and PNG plots" : "");
     bool ok = true;
-    if (o.require_nercc_below_berrut) ok = mse_below(o, rows, nercc_tuned, berrut) && ok;
-    if (o.require_ordering_helps) ok = mse_below(o, rows, nercc_two_opt, nercc_tuned) && ok;
+    if (o.require_nercc_below_berrut) ok = averaged_better(o, rows, nercc_tuned, berrut, false) && ok;
+    if (o.require_ordering_helps) ok = averaged_better(o, rows, nercc_two_opt, nercc_tuned, false) && ok;
+    if (o.require_clustering_helps)
+      ok = averaged_better(o, rows, nercc_two_opt_clustered, nercc_two_opt, true) && ok;
     if (!ok) return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "nercc_fashion_mnist_experiment: %s\n", e.what());

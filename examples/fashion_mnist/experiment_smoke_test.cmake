@@ -1,6 +1,6 @@
 # Smoke run of the experiment: trains the smoke LeNet5 into a fresh cache, runs a few trials
-# per S, requires NeRCC's MSE below Berrut's and 2-opt ordering's below no ordering, and checks
-# every output file.
+# per S, requires NeRCC's MSE below Berrut's, 2-opt ordering's below no ordering, and clustered
+# worker points' RelAcc (with 2-opt) at least 2-opt's alone, and checks every output file.
 # Run with -DEXPERIMENT=<program> -DDATA_DIR=<dir> -DWORK_DIR=<dir> -DPLOTS=ON|OFF.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(plot_flag)
@@ -9,18 +9,19 @@ if(NOT PLOTS)
 endif()
 execute_process(
   COMMAND ${EXPERIMENT} --smoke --quiet --threads 1 --data-dir ${DATA_DIR} --cache-dir ${WORK_DIR}/cache
-          --out ${WORK_DIR}/out --require-nercc-below-berrut --require-ordering-helps ${plot_flag}
+          --out ${WORK_DIR}/out --require-nercc-below-berrut --require-ordering-helps
+          --require-clustering-helps ${plot_flag}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "exit code ${rc}\n${out}\n${err}")
 endif()
 message(STATUS "${out}")
 
-# Smoke shapes 20x10 and 60x10 at S = 0, 3, ..., N/2: 4 + 11 points, 11 schemes each.
+# Smoke shapes 20x10 and 60x10 at S = 0, 3, ..., N/2: 4 + 11 points, 14 schemes each.
 file(STRINGS ${WORK_DIR}/out/results.csv lines)
 list(LENGTH lines count)
-if(NOT count EQUAL 166)
-  message(FATAL_ERROR "results.csv has ${count} lines, expected a header and 165 rows")
+if(NOT count EQUAL 211)
+  message(FATAL_ERROR "results.csv has ${count} lines, expected a header and 210 rows")
 endif()
 file(GLOB weights ${WORK_DIR}/cache/*.pt)
 if(NOT weights)

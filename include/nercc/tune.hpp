@@ -7,6 +7,7 @@
 #include <nercc/encoder.hpp>
 #include <nercc/errors.hpp>
 #include <nercc/params.hpp>
+#include <nercc/points.hpp>
 #include <nercc/schemes.hpp>
 #include <nercc/types.hpp>
 
@@ -71,8 +72,14 @@ struct TuneParams {
   Index refine_rounds = 2;
   Index refine_points = 2;   ///< values added per side of the best value per axis and round
   /// Budget: calls of the model, the reference call on the plain queries included (one call per
-  /// lambda_enc). Refinement stops adding lambda_enc values once it is spent.
+  /// lambda_enc). Refinement stops adding lambda_enc values once it is spent. With
+  /// worker_spreads, the budget is per spread.
   Index max_model_calls = 40;
+  /// Point placement tuned with the lambdas: empty keeps the code's worker points; otherwise
+  /// every spread s gets worker points clustered_worker_points(query points, N, s) and its own
+  /// lambda search on the same samples, and the best (spread, lambda_enc, lambda_dec) wins.
+  /// Each value in (0, 1); code.worker_points must then be empty.
+  std::vector<double> worker_spreads;
 
   /// Throws nercc::invalid_argument naming the first invalid field.
   void validate() const {
@@ -113,6 +120,11 @@ struct TuneParams {
       throw invalid_argument(message("lambda_max (", lambda_max, ") equals lambda_min: set grid_points to 1"));
     if (refine_rounds < 0) throw invalid_argument(message("refine_rounds (", refine_rounds, ") must be >= 0"));
     if (refine_points < 1) throw invalid_argument(message("refine_points (", refine_points, ") must be >= 1"));
+    for (std::size_t i = 0; i < worker_spreads.size(); ++i)
+      if (!(worker_spreads[i] > 0.0 && worker_spreads[i] < 1.0))
+        throw invalid_argument(message("worker_spreads[", i, "] (", worker_spreads[i], ") must lie in (0, 1)"));
+    if (!worker_spreads.empty() && !code.worker_points.empty())
+      throw invalid_argument("worker_spreads sets the worker points: leave code.worker_points empty");
     const Index coarse_calls = scheme == SchemeKind::spline ? grid_points + 2 : 2;
     if (max_model_calls < coarse_calls)
       throw invalid_argument(message("max_model_calls (", max_model_calls, ") must be >= ", coarse_calls,
@@ -137,7 +149,8 @@ struct TuneEntry {
   double lambda_dec = 0.0;
   MetricEstimate mse;
   MetricEstimate rel_acc;
-  Index round = 0;  ///< 0: coarse grid; r: r-th refinement
+  Index round = 0;            ///< 0: coarse grid; r: r-th refinement
+  double worker_spread = 0.0;  ///< the TuneParams::worker_spreads value; 0: the code's own worker points
 };
 
 /// What tune_lambdas found. The estimates of the best pair are in-sample (the same trials chose
@@ -147,8 +160,11 @@ struct TuneResult {
   double lambda_dec = 0.0;
   MetricEstimate mse;
   MetricEstimate rel_acc;
-  std::vector<TuneEntry> table;  ///< every pair tried, in evaluation order
-  CodeParams code;               ///< TuneParams::code with the tuned lambdas, ready for Encoder/Decoder
+  double worker_spread = 0.0;    ///< the chosen worker spread; 0 without TuneParams::worker_spreads
+  std::vector<TuneEntry> table;  ///< every pair tried, in evaluation order (spread by spread)
+  /// TuneParams::code with the tuned lambdas (and, with worker_spreads, the chosen worker
+  /// points), ready for Encoder/Decoder
+  CodeParams code;
   Index model_calls = 0;
   Index trials = 0;              ///< samples per pair: batches * answered_sets
 };
@@ -217,17 +233,34 @@ Index argmax_of_row(const Eigen::MatrixBase<Derived>& row) {
   return best;
 }
 
+/// The ordering of candidates: the chosen metric, then the other, then the smaller lambdas
+/// (exact ties happen where smoothing is negligible).
+/// (TuneEntry or TuneResult.)
+template <class Candidate>
+auto tune_key(TuneMetric metric, const Candidate& e) {
+  return metric == TuneMetric::mse ? std::make_tuple(e.mse.mean, -e.rel_acc.mean, e.lambda_enc + e.lambda_dec)
+                                   : std::make_tuple(-e.rel_acc.mean, e.mse.mean, e.lambda_enc + e.lambda_dec);
+}
+
 /// The machinery of tune_lambdas for one scheme; batches are K-row blocks of `queries`.
 template <class Scheme, class S, class Model>
 class LambdaSearch {
  public:
-  LambdaSearch(const TuneParams& params, RowMatrix<S> queries, Model& model)
+  /// reference: the model's outputs on `queries`, or null to compute them here.
+  LambdaSearch(const TuneParams& params, RowMatrix<S> queries, Model& model, const RowMatrix<S>* reference = nullptr)
       : p_(params), k_(params.code.num_queries), n_(params.code.num_workers), queries_(std::move(queries)), model_(model) {
     draw_answered_sets();
-    reference_ = call_model(queries_, p_.batches * k_);
+    if (reference != nullptr) {
+      reference_ = *reference;
+      model_calls_ = 1;  // the budget counts the reference call once per search
+    } else {
+      reference_ = call_model(queries_, p_.batches * k_);
+    }
     if (!reference_.allFinite())
       throw invalid_argument("the model's outputs on the calibration queries are not all finite");
   }
+
+  const RowMatrix<S>& reference() const { return reference_; }
 
   TuneResult run() {
     std::vector<double> axis{0.0};
@@ -373,16 +406,10 @@ class LambdaSearch {
     return e;
   }
 
-  // Lexicographic: the chosen metric, then the other, then the smaller lambdas (exact ties
-  // happen where smoothing is negligible).
   std::size_t best_index() const {
-    auto key = [&](const TuneEntry& e) {
-      return p_.metric == TuneMetric::mse ? std::make_tuple(e.mse.mean, -e.rel_acc.mean, e.lambda_enc + e.lambda_dec)
-                                          : std::make_tuple(-e.rel_acc.mean, e.mse.mean, e.lambda_enc + e.lambda_dec);
-    };
     std::size_t best = 0;
     for (std::size_t i = 1; i < table_.size(); ++i)
-      if (key(table_[i]) < key(table_[best])) best = i;
+      if (tune_key(p_.metric, table_[i]) < tune_key(p_.metric, table_[best])) best = i;
     return best;
   }
 
@@ -441,11 +468,41 @@ class LambdaSearch {
   Index model_calls_ = 0;
 };
 
+template <class Scheme, class S, class Model>
+TuneResult run_search(const TuneParams& params, RowMatrix<S> queries, Model& model) {
+  if (params.worker_spreads.empty()) return LambdaSearch<Scheme, S, Model>(params, std::move(queries), model).run();
+  // One search per spread on the same samples; the model sees the plain queries once.
+  TuneResult best;
+  std::vector<TuneEntry> table;
+  Index calls = 0;
+  RowMatrix<S> reference;
+  for (std::size_t i = 0; i < params.worker_spreads.size(); ++i) {
+    const double spread = params.worker_spreads[i];
+    TuneParams p = params;
+    p.worker_spreads.clear();
+    p.code.worker_points = clustered_worker_points(params.code.resolved_query_points(), p.code.num_workers, spread);
+    LambdaSearch<Scheme, S, Model> search(p, queries, model, i == 0 ? nullptr : &reference);
+    if (i == 0) reference = search.reference();
+    TuneResult r = search.run();
+    calls += r.model_calls - (i == 0 ? 0 : 1);
+    for (TuneEntry& e : r.table) {
+      e.worker_spread = spread;
+      table.push_back(e);
+    }
+    if (i == 0 || tune_key(params.metric, r) < tune_key(params.metric, best)) {
+      best = std::move(r);
+      best.worker_spread = spread;
+    }
+  }
+  best.table = std::move(table);
+  best.model_calls = calls;
+  return best;
+}
+
 template <class S, class Model>
 TuneResult run_tuning(const TuneParams& params, RowMatrix<S> queries, Model& model) {
-  if (params.scheme == SchemeKind::spline)
-    return LambdaSearch<SplineScheme, S, Model>(params, std::move(queries), model).run();
-  return LambdaSearch<BerrutScheme, S, Model>(params, std::move(queries), model).run();
+  if (params.scheme == SchemeKind::spline) return run_search<SplineScheme, S, Model>(params, std::move(queries), model);
+  return run_search<BerrutScheme, S, Model>(params, std::move(queries), model);
 }
 
 }  // namespace detail

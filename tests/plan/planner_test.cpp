@@ -259,7 +259,14 @@ TEST_CASE("plan: converts into RuntimeParams", "[plan][planner][runtime]") {
   CHECK(rp.output_dim == 10);
   CHECK(nercc::runtime::seconds(rp.deadline) == Approx(r.slo_seconds));
   CHECK_FALSE(rp.overload.enabled);
+  CHECK(rp.code.ordering == nercc::OrderingMethod::as_given);
+  CHECK(rp.code.worker_points.empty());
+  p.ordering = nercc::OrderingMethod::greedy_two_opt, p.worker_spread = 0.05;
+  const auto clustered = to_runtime_params(p, r, 3, 10);
+  CHECK(clustered.code.ordering == nercc::OrderingMethod::greedy_two_opt);
+  CHECK(clustered.code.worker_points == nercc::clustered_worker_points(nercc::chebyshev_first_kind(4), 9, 0.05));
   p.scheme = SchemeKind::replication, p.quorum = 9;
   CHECK(to_runtime_params(p, r, 3, 10).stragglers == 0);
+  CHECK(to_runtime_params(p, r, 3, 10).code.worker_points.empty());
   plan_checks::throws_naming([&] { to_runtime_params(p, r, 0, 10); }, "input_dim (0)");
 }

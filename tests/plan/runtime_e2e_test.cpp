@@ -106,3 +106,38 @@ TEST_CASE("calibrate: entries equal the tuner's estimates; lookups are conservat
   CHECK_FALSE(t.lookup(nercc::SchemeKind::berrut, 4, 11, 9));
   CHECK(t.lookup(nercc::SchemeKind::replication, 4, 10, 10)->rel_acc == 1.0);
 }
+
+TEST_CASE("calibrate: the ordering and the tuned worker spread reach the plan's runtime code",
+          "[plan][accuracy][points]") {
+  const auto s = plan_checks::e2e_setup();
+  nercc::plan::CalibrateParams c;
+  c.schemes = {nercc::SchemeKind::spline};
+  c.configs = {{4, 8}};
+  c.answers = {7};
+  c.tune.batches = 8, c.tune.answered_sets = 4, c.tune.grid_points = 3, c.tune.refine_rounds = 0;
+  c.tune.code.ordering = nercc::OrderingMethod::greedy_chain;
+  c.tune.worker_spreads = {0.05, 0.5};
+  const AccuracyTable table = nercc::plan::calibrate(c, s.calibration, s.model);
+  const auto entry = table.lookup(nercc::SchemeKind::spline, 4, 8, 7);
+  REQUIRE(entry);
+  nercc::TuneParams tp = c.tune;
+  tp.code.num_queries = 4, tp.code.num_workers = 8, tp.stragglers = {1};
+  const auto direct = nercc::tune_lambdas(tp, s.calibration, s.model);
+  CHECK(entry->ordering == nercc::OrderingMethod::greedy_chain);
+  CHECK(entry->worker_spread == direct.worker_spread);
+  CHECK(entry->mse == direct.mse.mean);
+
+  nercc::plan::PlanRequest r = s.request;
+  r.grid.num_queries = {4};
+  r.grid.schemes = {nercc::SchemeKind::spline};
+  r.accuracy_floor = 0.01;  // any measured entry: only (4, 8) with 7 or 8 answers has one
+  const auto result = nercc::plan::plan(r, plan_checks::example_stragglers(), table);
+  REQUIRE(!result.plans.empty());
+  const nercc::plan::Plan& best = result.plans.front();
+  CHECK(best.num_workers == 8);
+  CHECK(best.ordering == nercc::OrderingMethod::greedy_chain);
+  CHECK(best.worker_spread == direct.worker_spread);
+  const auto rp = nercc::plan::to_runtime_params(best, r, 8, 3);
+  CHECK(rp.code.ordering == nercc::OrderingMethod::greedy_chain);
+  CHECK(rp.code.worker_points == direct.code.worker_points);
+}

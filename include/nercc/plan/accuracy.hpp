@@ -4,6 +4,7 @@
 
 #include <nercc/config.hpp>
 #include <nercc/errors.hpp>
+#include <nercc/ordering_options.hpp>
 #include <nercc/schemes.hpp>
 #include <nercc/tune.hpp>
 #include <nercc/types.hpp>
@@ -27,6 +28,8 @@ struct AccuracyEntry {
   double rel_acc_std_error = 0.0;
   double mse = 0.0;       ///< mean MSE against the uncoded outputs
   double lambda_enc = 0.0, lambda_dec = 0.0;
+  OrderingMethod ordering = OrderingMethod::as_given;  ///< the query ordering it was measured with
+  double worker_spread = 0.0;  ///< clustered_worker_points spread it was measured with; 0: default points
 };
 
 /// RelAcc/MSE per (scheme, K, N, answers). Replication and uncoded are exact whenever every
@@ -67,7 +70,8 @@ class AccuracyTable {
 
 /// What calibrate() measures: every (scheme, K, N) of `configs` for each answer count in
 /// `answers` (values outside [K, N] are skipped), each with `tune` as the tuner's template
-/// (its code K/N, scheme and stragglers are overwritten).
+/// (its code K/N, scheme and stragglers are overwritten; its ordering and worker_spreads are
+/// kept, and each entry records the ordering and the chosen spread for to_runtime_params).
 struct CalibrateParams {
   std::vector<SchemeKind> schemes = {SchemeKind::spline, SchemeKind::berrut};
   std::vector<std::pair<Index, Index>> configs;  ///< (K, N) pairs
@@ -104,6 +108,8 @@ AccuracyTable calibrate(const CalibrateParams& params, const Eigen::MatrixBase<D
         e.rel_acc_std_error = r.rel_acc.std_error;
         e.mse = r.mse.mean;
         e.lambda_enc = r.lambda_enc, e.lambda_dec = r.lambda_dec;
+        e.ordering = tp.code.ordering;
+        e.worker_spread = r.worker_spread;
         table.add(e);
       }
     }

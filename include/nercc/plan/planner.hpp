@@ -125,6 +125,8 @@ struct Plan {
   double rel_acc = std::numeric_limits<double>::quiet_NaN();
   double mse = std::numeric_limits<double>::quiet_NaN();
   double lambda_enc = 0.0, lambda_dec = 0.0;
+  OrderingMethod ordering = OrderingMethod::as_given;  ///< from the accuracy entry
+  double worker_spread = 0.0;  ///< clustered worker points' spread from the accuracy entry; 0: default points
   std::string explanation;
 };
 
@@ -351,7 +353,8 @@ inline std::optional<AccuracyEntry> deadline_accuracy(const AccuracyTable& table
     out.rel_acc += p * e->rel_acc;
     mse += p * e->mse;
     mass += p;
-    if (p > mode) mode = p, out.lambda_enc = e->lambda_enc, out.lambda_dec = e->lambda_dec;
+    if (p > mode) mode = p, out.lambda_enc = e->lambda_enc, out.lambda_dec = e->lambda_dec, out.ordering = e->ordering,
+                  out.worker_spread = e->worker_spread;
   }
   if (!(mass > 0.0)) return std::nullopt;
   out.mse = mse / mass;
@@ -381,7 +384,10 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
       p.scheme = scheme, p.num_queries = k, p.num_workers = n, p.batch_size = b, p.quorum = quorum;
       p.deadline = bl.median * t_cut;
       p.failure = p_fail;
-      if (acc) p.rel_acc = acc->rel_acc, p.mse = acc->mse, p.lambda_enc = acc->lambda_enc, p.lambda_dec = acc->lambda_dec;
+      if (acc) {
+        p.rel_acc = acc->rel_acc, p.mse = acc->mse, p.lambda_enc = acc->lambda_enc, p.lambda_dec = acc->lambda_dec;
+        p.ordering = acc->ordering, p.worker_spread = acc->worker_spread;
+      }
       c.accurate = r.accuracy_floor <= 0.0 || (acc && acc->rel_acc >= r.accuracy_floor);
       c.law = law;
       c.scale = bl.median;

@@ -4,6 +4,7 @@
 #include <nercc/config.hpp>
 #include <nercc/errors.hpp>
 #include <nercc/plan/planner.hpp>
+#include <nercc/points.hpp>
 #include <nercc/runtime/params.hpp>
 #include <nercc/types.hpp>
 
@@ -14,7 +15,8 @@
 NERCC_NAMESPACE_BEGIN
 namespace plan {
 
-/// RuntimeParams for one worker set of `p`: scheme, K, N, the tuned lambdas, stragglers
+/// RuntimeParams for one worker set of `p`: scheme, K, N, the tuned lambdas, ordering and
+/// clustered worker points (coded schemes), stragglers
 /// S = N - quorum (replication/uncoded: S = 0, they decide once every query is covered),
 /// worker_batch = b (a group of b K queries, one call of b coded queries per worker) and the
 /// dimensions. group_timeout is the SLO latency, past which a query has missed it anyway; so is
@@ -28,6 +30,11 @@ inline runtime::RuntimeParams to_runtime_params(const Plan& p, const PlanRequest
   r.code.num_workers = p.num_workers;
   r.code.lambda_enc = p.lambda_enc;
   r.code.lambda_dec = p.lambda_dec;
+  if (p.scheme == SchemeKind::spline || p.scheme == SchemeKind::berrut) {
+    r.code.ordering = p.ordering;
+    if (p.worker_spread > 0.0)
+      r.code.worker_points = clustered_worker_points(r.code.resolved_query_points(), p.num_workers, p.worker_spread);
+  }
   r.worker_batch = p.batch_size;
   r.stragglers = (p.scheme == SchemeKind::replication || p.scheme == SchemeKind::uncoded) ? 0 : p.num_workers - p.quorum;
   r.input_dim = input_dim;
