@@ -87,6 +87,35 @@ TEMPLATE_TEST_CASE("Berrut code reproduces constant data exactly", "[codes]", fl
   CHECK((r.values.array() - S(2.5)).abs().maxCoeff() < S(eps<S>()));
 }
 
+TEMPLATE_TEST_CASE("clustered worker points make the codes systematic: worker k computes f(x_k)", "[codes][points]",
+                   float, double) {
+  using S = TestType;
+  auto p = params(6, 15);
+  p.worker_points = nercc::clustered_worker_points(p.resolved_query_points(), 15, 0.1);
+  const RowMatrix<S> x = random_matrix<S>(6, 9, 4);
+  const nercc::Encoder<nercc::SplineScheme, S> enc(p);
+  const nercc::Encoder<nercc::BerrutScheme, S> benc(p);
+  const RowMatrix<S> coded = enc.encode(x), bcoded = benc.encode(x);
+  const S tol = S(100) * S(eps<S>());
+  CHECK((coded.topRows(6) - x).cwiseAbs().maxCoeff() <= tol);
+  CHECK((bcoded.topRows(6) - x).cwiseAbs().maxCoeff() <= tol);
+  // Any answered set holding worker k decodes query k to worker k's output (interpolation at
+  // alpha_k = beta_k), however unrelated the other outputs are.
+  const nercc::Decoder<nercc::SplineScheme, S> dec(p);
+  const nercc::Decoder<nercc::BerrutScheme, S> bdec(p);
+  const RowMatrix<S> y = random_matrix<S>(15, 4, 6);
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    const auto ids = random_subset(15, 6 + Index(seed % 9), std::uint32_t(seed + 10));
+    const auto r = dec.decode(ids, rows_of<S>(y, ids));
+    const auto br = bdec.decode(ids, rows_of<S>(y, ids));
+    for (Index w : ids)
+      if (w < 6) {
+        CHECK((r.values.row(w) - y.row(w)).cwiseAbs().maxCoeff() <= S(1e3) * S(eps<S>()));
+        CHECK((br.values.row(w) - y.row(w)).cwiseAbs().maxCoeff() <= S(1e3) * S(eps<S>()));
+      }
+  }
+}
+
 TEMPLATE_TEST_CASE("decode does not depend on the order of the answers (bitwise)", "[codes]", float, double) {
   using S = TestType;
   const auto p = params(10, 24);
