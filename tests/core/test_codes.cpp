@@ -110,8 +110,8 @@ TEMPLATE_TEST_CASE("clustered worker points make the codes systematic: worker k 
     const auto br = bdec.decode(ids, rows_of<S>(y, ids));
     for (Index w : ids)
       if (w < 6) {
-        CHECK((r.values.row(w) - y.row(w)).cwiseAbs().maxCoeff() <= S(1e3) * S(eps<S>()));
-        CHECK((br.values.row(w) - y.row(w)).cwiseAbs().maxCoeff() <= S(1e3) * S(eps<S>()));
+        CHECK((r.values.row(w) - y.row(w)).cwiseAbs().maxCoeff() <= S(10) * S(eps<S>()));
+        CHECK((br.values.row(w) - y.row(w)).cwiseAbs().maxCoeff() <= S(10) * S(eps<S>()));
       }
   }
 }
