@@ -24,10 +24,12 @@
 #include <memory>
 #include <numeric>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -41,7 +43,12 @@ const char* const usage = R"(usage: nercc_fashion_mnist_experiment [options]
   --models LIST           comma-separated, from lenet5,resnet (default both)
   --shapes LIST           comma-separated NxK code shapes (default 20x10,60x10,40x20)
   --trials T              random (batch, answered set) trials per S (default 200)
-  --s-step D              evaluate S = 0, D, 2D, ... up to N/2 (default 1)
+  --s-step D              evaluate S = O, O + D, O + 2D, ... up to N/2 (default 1)
+  --s-offset O            the first S evaluated (default 0)
+  --merge FILE            add the rows of an earlier run's results.csv (other S values of the
+                          same configuration, e.g. --s-offset 1 --s-step 2 after a run with
+                          --s-step 2) to this run's before writing every output; repeatable,
+                          and with an --s-offset above N/2 the run only merges
   --tune-batches B        calibration batches of K training images per tuning (default 8)
   --tune-sets A           answered sets per calibration batch (default 8)
   --worker-spreads LIST    comma-separated spreads in (0, 1) that the clustered worker points
@@ -94,6 +101,8 @@ struct Options {
   std::vector<Shape> shapes{{20, 10}, {60, 10}, {40, 20}};
   Index trials = 200;
   Index s_step = 1;
+  Index s_offset = 0;
+  std::vector<std::string> merge;
   Index tune_batches = 8;
   Index tune_sets = 8;
   /// Spreads the clustered placements are tuned over (TuneParams::worker_spreads).
@@ -150,7 +159,9 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--s-step") {
       o.s_step = Index(parse_integer(flag, value(), 1));
       step_set = true;
-    } else if (flag == "--tune-batches") o.tune_batches = Index(parse_integer(flag, value(), 1));
+    } else if (flag == "--s-offset") o.s_offset = Index(parse_integer(flag, value(), 0));
+    else if (flag == "--merge") o.merge.push_back(value());
+    else if (flag == "--tune-batches") o.tune_batches = Index(parse_integer(flag, value(), 1));
     else if (flag == "--tune-sets") o.tune_sets = Index(parse_integer(flag, value(), 1));
     else if (flag == "--worker-spreads") {
       o.worker_spreads.clear();
@@ -540,6 +551,39 @@ void write_csv(const fs::path& file, const std::vector<Row>& rows) {
   if (!f) throw std::runtime_error("cannot write " + file.string());
 }
 
+// The rows of a results.csv written by write_csv (empty fields are NaN).
+std::vector<Row> read_csv(const fs::path& file) {
+  std::ifstream f(file);
+  if (!f) throw std::runtime_error("cannot read " + file.string());
+  std::string line;
+  std::getline(f, line);
+  if (line.rfind("model,N,K,S,scheme,", 0) != 0) throw std::runtime_error(file.string() + " is not a results.csv");
+  std::vector<Row> rows;
+  while (std::getline(f, line)) {
+    if (line.empty()) continue;
+    std::vector<std::string> v = split(line, ',');
+    if (line.back() == ',') v.emplace_back();
+    if (v.size() != 20) throw std::runtime_error(file.string() + ": a row has " + std::to_string(v.size()) + " fields, expected 20");
+    auto real = [](const std::string& x) { return x.empty() ? std::nan("") : std::stod(x); };
+    auto integer = [](const std::string& x) { return Index(std::stoll(x)); };
+    Row r;
+    r.model = v[0];
+    r.n = integer(v[1]), r.k = integer(v[2]), r.s = integer(v[3]);
+    const auto name = std::find(std::begin(scheme_names), std::end(scheme_names), v[4]);
+    if (name == std::end(scheme_names)) throw std::runtime_error(file.string() + ": unknown scheme " + v[4]);
+    r.scheme = Scheme(name - std::begin(scheme_names));
+    r.lambda_enc = real(v[5]), r.lambda_dec = real(v[6]);
+    r.trials = integer(v[7]);
+    r.mse = Stat{real(v[8]), real(v[9]), real(v[10]), real(v[11]), integer(v[12])};
+    r.relacc = Stat{real(v[13]), real(v[14]), real(v[15]), real(v[16]), r.trials};
+    r.available = real(v[17]);
+    r.encode_us = real(v[18]);
+    r.worker_spread = real(v[19]);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
 using Group = std::map<Index, std::vector<const Row*>>;  // S -> rows by scheme
 
 // Rows of one (model, shape), keyed by S.
@@ -737,7 +781,8 @@ int main(int argc, char** argv) {
     std::vector<Row> rows;
     std::map<std::string, std::string> notes;
     Index units = 0;
-    for (const Shape shape : o.shapes) units += shape.n / 2 / o.s_step + 1;
+    for (const Shape shape : o.shapes)
+      if (o.s_offset <= shape.n / 2) units += (shape.n / 2 - o.s_offset) / o.s_step + 1;
     for (const auto model : o.models) {
       nercc_examples::TrainOptions train_options;
       train_options.data_dir = o.data_dir;
@@ -754,7 +799,7 @@ int main(int argc, char** argv) {
       nercc_examples::ProgressBar bar("experiment " + nercc_examples::to_string(model), units, o.progress);
       Index done = 0;
       for (const Shape shape : o.shapes)
-        for (Index s = 0; s <= shape.n / 2; s += o.s_step) {
+        for (Index s = o.s_offset; s <= shape.n / 2; s += o.s_step) {
           bar.update(done,
                      "N" + std::to_string(shape.n) + " K" + std::to_string(shape.k) + " S" + std::to_string(s));
           for (Row& r : run_point(o, trained.classifier, model, train, test, shape, s)) rows.push_back(r);
@@ -764,6 +809,27 @@ int main(int argc, char** argv) {
       bar.finish();
     }
 
+    if (!o.merge.empty()) {
+      std::set<std::tuple<std::string, Index, Index, Index, int>> seen;
+      for (const Row& r : rows) seen.emplace(r.model, r.n, r.k, r.s, int(r.scheme));
+      for (const std::string& file : o.merge)
+        for (const Row& r : read_csv(file)) {
+          if (!seen.emplace(r.model, r.n, r.k, r.s, int(r.scheme)).second)
+            throw std::runtime_error("--merge " + file + " repeats " + r.model + " N=" + std::to_string(r.n) +
+                                     " K=" + std::to_string(r.k) + " S=" + std::to_string(r.s) + " " +
+                                     scheme_names[r.scheme]);
+          if (r.trials != o.trials) throw std::runtime_error("--merge " + file + " has another trial count");
+          rows.push_back(r);
+        }
+      // The order of a single run: model, shape as given, S, scheme.
+      auto rank = [&](const Row& r) {
+        Index m = 0, sh = 0;
+        while (m < Index(o.models.size()) && nercc_examples::to_string(o.models[std::size_t(m)]) != r.model) ++m;
+        while (sh < Index(o.shapes.size()) && (o.shapes[std::size_t(sh)].n != r.n || o.shapes[std::size_t(sh)].k != r.k)) ++sh;
+        return std::make_tuple(m, sh, r.s, int(r.scheme));
+      };
+      std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) { return rank(a) < rank(b); });
+    }
     write_csv(out / "results.csv", rows);
     write_markdown(out / "results.md", o, rows, notes);
     if (o.plots) write_plots(out, o, rows);
