@@ -452,3 +452,18 @@ TEST_CASE("runtime: metrics export as one JSON object", "[runtime]") {
   CHECK(json.find("\"admission\":{\"capacity\":1024") != std::string::npos);
   CHECK(json.find("\"answers_per_group\":[0,0,0,0,0,0,0,0,0]") != std::string::npos);
 }
+
+TEST_CASE("lowered redundancy: spread over the default points, a prefix of a systematic layout", "[runtime][points]") {
+  nercc::CodeParams p;
+  p.num_queries = 4;
+  p.num_workers = 12;
+  const rt::AnyCode<double> plain(nercc::SchemeKind::spline, p);
+  CHECK_FALSE(plain.systematic());
+  CHECK(plain.worker_subset(5) == std::vector<Index>{0, 3, 6, 8, 11});  // round(i * 11 / 4)
+  p.worker_points = nercc::clustered_worker_points(p.resolved_query_points(), 12, 0.1);
+  const rt::AnyCode<double> clustered(nercc::SchemeKind::berrut, p);
+  CHECK(clustered.systematic());
+  CHECK(clustered.worker_subset(6) == std::vector<Index>{0, 1, 2, 3, 4, 5});
+  std::swap(p.worker_points[0], p.worker_points[1]);  // query points no longer first, in order
+  CHECK_FALSE(rt::AnyCode<double>(nercc::SchemeKind::spline, p).systematic());
+}

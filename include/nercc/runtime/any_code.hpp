@@ -10,6 +10,7 @@
 #include <nercc/schemes.hpp>
 #include <nercc/types.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -53,9 +54,19 @@ class AnyCode {
   }
 
   /// `count` workers to use when redundancy is lowered (count in [K, N], ascending ids).
-  /// Regression schemes take points spread evenly over the worker points (both ends kept) so
-  /// the decoder still sees the whole interval; replication takes workers 0..count-1, which
-  /// cover every query once count >= K.
+  /// Regression schemes take points spread evenly over the worker indices (both ends kept) so
+  /// the decoder still sees the whole interval of the default (sorted) points; a systematic
+  /// layout (the first K worker points are the query points, as clustered_worker_points makes
+  /// them) and replication take workers 0..count-1: every query point keeps its own worker and
+  /// the companions go last round first.
+  /// True when the first K worker points are the query points, in order.
+  bool systematic() const {
+    const CodeParams& p = params();
+    if (p.worker_points.empty()) return false;
+    const std::vector<double> alpha = p.resolved_query_points();
+    return std::equal(alpha.begin(), alpha.end(), p.worker_points.begin());
+  }
+
   std::vector<Index> worker_subset(Index count) const {
     const Index n = num_workers();
     if (count < num_queries() || count > n)
@@ -63,7 +74,7 @@ class AnyCode {
                                              "), num_workers (", n, ")]"));
     std::vector<Index> ids(static_cast<std::size_t>(count));
     for (Index i = 0; i < count; ++i) {
-      if (!is_regression() || count == 1) ids[std::size_t(i)] = i;
+      if (!is_regression() || count == 1 || systematic()) ids[std::size_t(i)] = i;
       else ids[std::size_t(i)] = Index((double(i) * double(n - 1)) / double(count - 1) + 0.5);
     }
     return ids;
