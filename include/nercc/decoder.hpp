@@ -4,6 +4,7 @@
 #include <nercc/config.hpp>
 #include <nercc/decode_result.hpp>
 #include <nercc/detail/combine_rows.hpp>
+#include <nercc/detail/fit_matrix.hpp>
 #include <nercc/detail/lru_cache.hpp>
 #include <nercc/detail/small_buffer.hpp>
 #include <nercc/errors.hpp>
@@ -183,7 +184,7 @@ class Decoder {
     std::vector<double> sites(static_cast<std::size_t>(u));
     for (Index c = 0; c < u; ++c) sites[std::size_t(c)] = worker_points_[std::size_t(sorted[c])];
     auto m = std::make_shared<const RowMatrix<S>>(
-        Scheme::fit_matrix(sites, query_points_, params_.lambda_dec).template cast<S>());
+        detail::fit_matrix(Scheme{}, sites, query_points_, params_.lambda_dec).template cast<S>());
     return cache_.insert(sorted, std::size_t(u), std::move(m));
   }
 

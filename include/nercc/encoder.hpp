@@ -3,6 +3,7 @@
 
 #include <nercc/config.hpp>
 #include <nercc/detail/combine_rows.hpp>
+#include <nercc/detail/fit_matrix.hpp>
 #include <nercc/detail/sorted_sites.hpp>
 #include <nercc/errors.hpp>
 #include <nercc/ordering.hpp>
@@ -36,7 +37,7 @@ class Encoder {
     Scheme::validate(params_);
     const Index n = params_.num_workers, k = params_.num_queries;
     if constexpr (Scheme::is_regression) {
-      matrix_ = Scheme::fit_matrix(params_.resolved_query_points(), params_.resolved_worker_points(),
+      matrix_ = detail::fit_matrix(Scheme{}, params_.resolved_query_points(), params_.resolved_worker_points(),
                                    params_.lambda_enc)
                     .template cast<S>();
     } else {

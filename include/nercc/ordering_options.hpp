@@ -5,7 +5,7 @@
 #include <nercc/config.hpp>
 #include <nercc/detail/small_buffer.hpp>
 #include <nercc/errors.hpp>
-#include <nercc/types.hpp>
+#include <nercc/index.hpp>
 
 #include <cmath>
 #include <cstdint>

@@ -5,7 +5,7 @@
 #include <nercc/errors.hpp>
 #include <nercc/ordering_options.hpp>
 #include <nercc/points.hpp>
-#include <nercc/types.hpp>
+#include <nercc/index.hpp>
 
 #include <cmath>
 #include <cstddef>

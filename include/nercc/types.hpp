@@ -2,12 +2,16 @@
 #pragma once
 
 #include <nercc/config.hpp>
+#include <nercc/index.hpp>
 
 #include <Eigen/Core>
 
+#include <type_traits>
+
 NERCC_NAMESPACE_BEGIN
 
-using Index = Eigen::Index;
+static_assert(std::is_same<Index, Eigen::Index>::value,
+              "nercc::Index must be Eigen::Index: do not redefine EIGEN_DEFAULT_DENSE_INDEX_TYPE");
 
 /// Row-major dynamic matrix: one sample (query, coded query, output) per row.
 template <class S>

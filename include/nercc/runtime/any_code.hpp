@@ -33,13 +33,9 @@ class AnyCode {
   /// The fewest usable answers the decoder accepts (CodeParams::min_answers resolved).
   Index min_answers() const { return impl_->min_answers(); }
   /// True for the regression schemes (spline, Berrut); false for replication and uncoded.
-  bool is_regression() const { return kind() == SchemeKind::spline || kind() == SchemeKind::berrut; }
+  bool is_regression() const { return scheme_facts(kind()).is_regression; }
   /// The query worker `w` computes, for replication and uncoded (-1 for regression schemes).
-  Index query_of_worker(Index w) const {
-    if (kind() == SchemeKind::replication) return ReplicationScheme::query_of_worker(w, num_queries());
-    if (kind() == SchemeKind::uncoded) return UncodedScheme::query_of_worker(w, num_queries());
-    return -1;
-  }
+  Index query_of_worker(Index w) const { return impl_->query_of_worker(w); }
 
   /// Encoder::encode_into(queries, coded, order) of the chosen scheme: `order` receives the
   /// batch's order (the identity unless CodeParams::ordering is set).
@@ -53,20 +49,17 @@ class AnyCode {
     return impl_->decode(ids, outputs, order);
   }
 
+  /// True when coded row k is query k and worker k's answer decodes to itself (the scheme's
+  /// is_systematic: the first K worker points are the query points, for the spline with
+  /// lambda_enc = 0; always for replication and uncoded).
+  bool systematic() const { return impl_->systematic(); }
+
   /// `count` workers to use when redundancy is lowered (count in [K, N], ascending ids).
   /// Regression schemes take points spread evenly over the worker indices (both ends kept) so
   /// the decoder still sees the whole interval of the default (sorted) points; a systematic
   /// layout (the first K worker points are the query points, as clustered_worker_points makes
   /// them) and replication take workers 0..count-1: every query point keeps its own worker and
   /// the companions go last round first.
-  /// True when the first K worker points are the query points, in order.
-  bool systematic() const {
-    const CodeParams& p = params();
-    if (p.worker_points.empty()) return false;
-    const std::vector<double> alpha = p.resolved_query_points();
-    return std::equal(alpha.begin(), alpha.end(), p.worker_points.begin());
-  }
-
   std::vector<Index> worker_subset(Index count) const {
     const Index n = num_workers();
     if (count < num_queries() || count > n)
@@ -74,7 +67,7 @@ class AnyCode {
                                              "), num_workers (", n, ")]"));
     std::vector<Index> ids(static_cast<std::size_t>(count));
     for (Index i = 0; i < count; ++i) {
-      if (!is_regression() || count == 1 || systematic()) ids[std::size_t(i)] = i;
+      if (!is_regression() || count == 1 || detail::query_points_lead_worker_points(params())) ids[std::size_t(i)] = i;
       else ids[std::size_t(i)] = Index((double(i) * double(n - 1)) / double(count - 1) + 0.5);
     }
     return ids;
@@ -86,6 +79,8 @@ class AnyCode {
     virtual SchemeKind kind() const = 0;
     virtual const CodeParams& params() const = 0;
     virtual Index min_answers() const = 0;
+    virtual Index query_of_worker(Index w) const = 0;
+    virtual bool systematic() const = 0;
     virtual void encode_into(const Eigen::Ref<const RowMatrix<S>>&, Eigen::Ref<RowMatrix<S>>, QueryOrder&) const = 0;
     virtual DecodeResult<S> decode(const std::vector<Index>&, const Eigen::Ref<const RowMatrix<S>>&,
                                    const QueryOrder&) const = 0;
@@ -97,6 +92,8 @@ class AnyCode {
     SchemeKind kind() const override { return Scheme::kind; }
     const CodeParams& params() const override { return encoder.params(); }
     Index min_answers() const override { return decoder.min_answers(); }
+    Index query_of_worker(Index w) const override { return Scheme::query_of_worker(w, encoder.params().num_queries); }
+    bool systematic() const override { return Scheme::is_systematic(encoder.params()); }
     void encode_into(const Eigen::Ref<const RowMatrix<S>>& q, Eigen::Ref<RowMatrix<S>> c,
                      QueryOrder& order) const override {
       encoder.encode_into(q, c, order);
@@ -110,13 +107,9 @@ class AnyCode {
   };
 
   static std::shared_ptr<const Concept> make(SchemeKind kind, const CodeParams& p) {
-    switch (kind) {
-      case SchemeKind::spline: return std::make_shared<Model<SplineScheme>>(p);
-      case SchemeKind::berrut: return std::make_shared<Model<BerrutScheme>>(p);
-      case SchemeKind::replication: return std::make_shared<Model<ReplicationScheme>>(p);
-      case SchemeKind::uncoded: return std::make_shared<Model<UncodedScheme>>(p);
-    }
-    throw invalid_argument(detail::message("scheme (", int(kind), ") is not a SchemeKind"));
+    return visit_scheme(kind, [&](auto tag) -> std::shared_ptr<const Concept> {
+      return std::make_shared<Model<decltype(tag)>>(p);
+    });
   }
 
   std::shared_ptr<const Concept> impl_;
