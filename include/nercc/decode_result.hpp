@@ -2,27 +2,12 @@
 #pragma once
 
 #include <nercc/config.hpp>
+#include <nercc/decode_status.hpp>
 #include <nercc/types.hpp>
 
 #include <vector>
 
 NERCC_NAMESPACE_BEGIN
-
-/// Outcome of a decode.
-enum class DecodeStatus {
-  ok,                    ///< every query has an estimate
-  partial,               ///< replication/uncoded: some queries had no usable answer (rows are NaN)
-  insufficient_answers,  ///< fewer usable answers than min_answers: nothing decoded (all rows NaN)
-};
-
-inline const char* to_string(DecodeStatus status) {
-  switch (status) {
-    case DecodeStatus::ok: return "ok";
-    case DecodeStatus::partial: return "partial";
-    case DecodeStatus::insufficient_answers: return "insufficient_answers";
-  }
-  return "unknown";
-}
 
 /// Counts describing one decode. Plain data, no allocation.
 struct DecodeDiagnostics {

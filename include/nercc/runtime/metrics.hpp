@@ -4,6 +4,7 @@
 
 #include <nercc/config.hpp>
 #include <nercc/decode_result.hpp>
+#include <nercc/runtime/group_log.hpp>
 #include <nercc/schemes.hpp>
 #include <nercc/types.hpp>
 
@@ -166,49 +167,6 @@ struct RuntimeMetrics {
     o << "}";
     return o.str();
   }
-};
-
-/// Why a group stopped collecting.
-enum class Decision {
-  quorum,    ///< N - S usable answers arrived (replication/uncoded: or every query was covered)
-  resolved,  ///< every call answered or failed before the quorum
-  deadline,  ///< the deadline passed first; decoded with what had arrived
-  shutdown,  ///< the runtime shut down
-};
-
-inline const char* to_string(Decision d) {
-  switch (d) {
-    case Decision::quorum: return "quorum";
-    case Decision::resolved: return "resolved";
-    case Decision::deadline: return "deadline";
-    case Decision::shutdown: return "shutdown";
-  }
-  return "unknown";
-}
-
-/// What became of one call of a group, as the collect stage saw it when the group was decided.
-enum class CallState : std::uint8_t { pending, answered, failed, bad_shape, non_finite };
-
-/// Compact record of one decided group: its configuration, when each worker answered, how it
-/// was decided, and the decode. Plain data, delivered to RuntimeParams::group_log on a decode
-/// thread; the planner and selectors read these.
-struct GroupLog {
-  std::uint64_t group = 0;
-  SchemeKind scheme = SchemeKind::spline;
-  Index num_queries = 0;   ///< K
-  Index num_workers = 0;   ///< N configured
-  Index quorum = 0;        ///< usable answers that decide the group
-  Index real_queries = 0;  ///< queries submitted into this group (< blocks K when padded)
-  Index blocks = 1;        ///< code blocks of K queries (RuntimeParams::worker_batch when full)
-  std::vector<Index> workers;           ///< workers called (all N unless redundancy was lowered)
-  std::vector<CallState> call_states;   ///< per entry of workers
-  std::vector<double> arrival_seconds;  ///< per entry of workers: since dispatch; NaN if none
-  Index usable_answers = 0;
-  Decision decision = Decision::quorum;
-  DecodeStatus status = DecodeStatus::ok;
-  double group_seconds = 0;     ///< first query submitted to group closed
-  double collect_seconds = 0;   ///< dispatch to decision
-  double decode_seconds = 0;    ///< decision to every outcome delivered
 };
 
 }  // namespace runtime
