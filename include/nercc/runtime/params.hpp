@@ -6,7 +6,9 @@
 #include <nercc/params.hpp>
 #include <nercc/runtime/bounded_queue.hpp>
 #include <nercc/runtime/clock.hpp>
-#include <nercc/runtime/metrics.hpp>
+#include <nercc/runtime/group_log.hpp>
+#include <nercc/runtime/overload_controller.hpp>
+#include <nercc/runtime/padding.hpp>
 #include <nercc/schemes.hpp>
 #include <nercc/types.hpp>
 
@@ -17,52 +19,6 @@
 
 NERCC_NAMESPACE_BEGIN
 namespace runtime {
-
-/// How a group closed by the timeout with r < K queries fills its K - r empty rows. The
-/// padding rows are encoded and computed like real queries; their estimates are discarded.
-enum class PadPolicy {
-  repeat_last,  ///< copy the last real query (keeps the encoded curve smooth; default)
-  zeros,        ///< zero rows
-};
-
-/// The overload controller. It watches the load, the fuller of the admission queue and the
-/// in-flight window (as a fraction of capacity), at every query the group stage takes and at
-/// every submit while shedding. After `patience` consecutive
-/// observations at or above high_watermark it first removes `workers_step` workers from
-/// subsequent groups (down to min_workers), then, at the floor, sheds admission (submit
-/// answers QueryError::shed). After `patience` observations at or below low_watermark it
-/// undoes one step: stops shedding, then restores workers. Every action is counted in
-/// RuntimeMetrics.
-struct OverloadParams {
-  bool enabled = true;
-  double high_watermark = 0.75;  ///< load fraction that counts as overloaded
-  double low_watermark = 0.25;   ///< load fraction that counts as relieved
-  int patience = 8;              ///< consecutive observations before acting
-  Index min_workers = 0;         ///< floor of workers per group; 0 = num_queries (K)
-  Index workers_step = 0;        ///< workers removed or restored per step; 0 = ceil((N - floor) / 2)
-  bool shed = true;              ///< at the floor, refuse admission while overloaded
-
-  /// Throws nercc::invalid_argument naming the bad field (`code` gives K and N).
-  void validate(const CodeParams& code) const {
-    using detail::message;
-    if (!(high_watermark > 0.0 && high_watermark <= 1.0))
-      throw invalid_argument(message("overload.high_watermark (", high_watermark, ") must lie in (0, 1]"));
-    if (!(low_watermark >= 0.0 && low_watermark < high_watermark))
-      throw invalid_argument(message("overload.low_watermark (", low_watermark, ") must lie in [0, high_watermark (",
-                                     high_watermark, "))"));
-    if (patience < 1) throw invalid_argument(message("overload.patience (", patience, ") must be >= 1"));
-    if (min_workers != 0 && (min_workers < code.num_queries || min_workers > code.num_workers))
-      throw invalid_argument(message("overload.min_workers (", min_workers, ") must be 0 or lie in [num_queries (",
-                                     code.num_queries, "), num_workers (", code.num_workers, ")]"));
-    if (workers_step < 0) throw invalid_argument(message("overload.workers_step (", workers_step, ") must be >= 0"));
-  }
-  Index floor(const CodeParams& code) const { return min_workers ? min_workers : code.num_queries; }
-  Index step(const CodeParams& code) const {
-    if (workers_step) return workers_step;
-    const Index span = code.num_workers - floor(code);
-    return span > 0 ? (span + 1) / 2 : 1;
-  }
-};
 
 /// Configuration of a Runtime: the code, the shapes, the group/deadline policy, queue
 /// capacities, thread counts, the overload controller and the group log sink. An aggregate with

@@ -1,5 +1,9 @@
 // Runtime<S>: the staged coded serving pipeline (group -> encode -> dispatch -> collect ->
-// decode -> complete), joined by bounded queues, around a user transport.
+// decode -> complete), joined by bounded queues, around a user transport. This file holds the
+// stage threads and their queues; the policies and services they use are units of their own:
+// DecisionRule (decision_rule.hpp), OverloadController (overload_controller.hpp), TimerService
+// (timer_service.hpp), MetricsRecorder (metrics_recorder.hpp), padding (padding.hpp), the
+// transport contract (transport.hpp) and outcomes (outcome.hpp).
 #pragma once
 
 #include <nercc/config.hpp>
@@ -8,8 +12,16 @@
 #include <nercc/runtime/any_code.hpp>
 #include <nercc/runtime/bounded_queue.hpp>
 #include <nercc/runtime/clock.hpp>
+#include <nercc/runtime/decision_rule.hpp>
+#include <nercc/runtime/idle_tracker.hpp>
 #include <nercc/runtime/metrics.hpp>
+#include <nercc/runtime/metrics_recorder.hpp>
+#include <nercc/runtime/outcome.hpp>
+#include <nercc/runtime/overload_controller.hpp>
+#include <nercc/runtime/padding.hpp>
 #include <nercc/runtime/params.hpp>
+#include <nercc/runtime/timer_service.hpp>
+#include <nercc/runtime/transport.hpp>
 #include <nercc/types.hpp>
 
 #include <algorithm>
@@ -22,7 +34,6 @@
 #include <limits>
 #include <memory>
 #include <mutex>
-#include <queue>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -32,91 +43,10 @@
 
 NERCC_NAMESPACE_BEGIN
 namespace runtime {
-
-/// Why a query has no result. Every submitted query ends with exactly one QueryOutcome.
-enum class QueryError {
-  none,             ///< a result (QueryOutcome::value) with its decode status
-  rejected,         ///< a full queue with the reject policy refused it
-  shed,             ///< the overload controller refused admission
-  too_few_answers,  ///< its group was decided with fewer usable answers than min_answers
-  unavailable,      ///< replication/uncoded: no worker computing this query answered
-  shut_down,        ///< the runtime shut down before the query completed
-  internal,         ///< encode or decode threw (the message says what)
-};
-
-inline const char* to_string(QueryError e) {
-  switch (e) {
-    case QueryError::none: return "none";
-    case QueryError::rejected: return "rejected";
-    case QueryError::shed: return "shed";
-    case QueryError::too_few_answers: return "too_few_answers";
-    case QueryError::unavailable: return "unavailable";
-    case QueryError::shut_down: return "shut_down";
-    case QueryError::internal: return "internal";
-  }
-  return "unknown";
-}
-
-/// The outcome of one query: the estimate of f(x) (1 x output_dim) or an error naming why.
-template <class S>
-struct QueryOutcome {
-  QueryError error = QueryError::none;
-  std::string message;  ///< empty on success
-  RowMatrix<S> value;   ///< 1 x output_dim on success, empty otherwise
-  DecodeStatus status = DecodeStatus::ok;  ///< decode status of the query's group
-  std::uint64_t query = 0;   ///< id returned in submission order, from 1
-  std::uint64_t group = 0;   ///< 0 when the query never joined a group
-  Index answers_used = 0;    ///< usable worker answers its group decoded from
-  double latency_seconds = 0;  ///< submit to outcome, on the runtime's clock
-  bool ok() const { return error == QueryError::none; }
-};
-
 namespace detail {
-template <class S>
-struct Core;
+
 template <class S>
 struct Ticket;
-}  // namespace detail
-
-/// The completion handed to an asynchronous transport with each call. Call it once with the
-/// worker's output (one row of output_dim per row of the call's coded input), or fail() once; later calls are ignored. Copies share one
-/// call. Thread-safe: may be called from any thread, during or after the transport call, even
-/// after the Runtime is destroyed (the answer is then counted as late and dropped).
-template <class S>
-class Completion {
- public:
-  /// Delivers the worker's output. Wrong shapes and non-finite values are counted and dropped.
-  void operator()(const Eigen::Ref<const RowMatrix<S>>& output) const;
-  /// Reports that the call failed (the worker is then no longer awaited for this group).
-  void fail() const;
-  /// The worker this call went to.
-  Index worker() const;
-
- private:
-  explicit Completion(std::shared_ptr<detail::Ticket<S>> ticket) : ticket_(std::move(ticket)) {}
-  std::shared_ptr<detail::Ticket<S>> ticket_;
-  friend struct detail::Core<S>;
-};
-
-/// Cancels an outstanding call; the runtime invokes it at most once, when the call's group is
-/// decoded before the call answered. An empty handle means "cannot cancel".
-using CancelHandle = std::function<void()>;
-
-namespace detail {
-
-template <class T, class S, class = void>
-struct is_async_transport : std::false_type {};
-template <class T, class S>
-struct is_async_transport<
-    T, S, std::void_t<std::invoke_result_t<T&, Index, const Eigen::Ref<const RowMatrix<S>>&, Completion<S>>>>
-    : std::is_convertible<std::invoke_result_t<T&, Index, const Eigen::Ref<const RowMatrix<S>>&, Completion<S>>,
-                          CancelHandle> {};
-
-template <class T, class S, class = void>
-struct is_sync_transport : std::false_type {};
-template <class T, class S>
-struct is_sync_transport<T, S, std::void_t<std::invoke_result_t<T&, Index, const Eigen::Ref<const RowMatrix<S>>&>>>
-    : std::is_convertible<std::invoke_result_t<T&, Index, const Eigen::Ref<const RowMatrix<S>>&>, RowMatrix<S>> {};
 
 template <class S>
 struct Query {
@@ -136,6 +66,7 @@ struct Group {
   RowMatrix<S> inputs, coded;
   std::vector<QueryOrder> orders;                  // of each block, from encode, for decode
   std::vector<Index> workers;                      // workers called, ascending
+  GroupShape shape;                                // what the decision rule knows of the group
   Index quorum = 0;
   TimePoint first_submit, closed, stage_entered, dispatched, decided_at;
 
@@ -150,7 +81,7 @@ struct Group {
   RowMatrix<S> answers;           // usable answers in arrival order, blocks x m flattened to a row
   std::vector<Index> answer_slot; // slot of each row of answers
   std::vector<Index> coverage;    // replication/uncoded: usable answers per real query
-  Index resolved = 0, covered = 0;
+  CollectProgress progress;
 };
 
 template <class S>
@@ -164,6 +95,11 @@ struct Admission {
 };
 
 // Everything the stages share. Outlives the Runtime while transports hold completions.
+//
+// Locks. control_mutex (the overload controller) is taken before the metrics recorder's lock
+// (a leaf); every other lock is taken alone: a group's m, inflight_mutex, the queues', the
+// timer service's and the idle tracker's. No lock is held while user code runs (transport,
+// cancel handles, callbacks, the group log sink).
 template <class S>
 struct Core {
   using AsyncFn = std::function<CancelHandle(Index, const Eigen::Ref<const RowMatrix<S>>&, Completion<S>)>;
@@ -173,19 +109,20 @@ struct Core {
       : params(std::move(p)),
         code(std::move(c)),
         clock(std::move(clk)),
+        rule(make_decision_rule(params)),
         admission(params.admission_capacity, params.admission_policy),
         encode_q(params.stage_capacity, params.stage_policy),
         dispatch_q(params.stage_capacity, params.stage_policy),
         decode_q(params.max_inflight_groups, QueuePolicy::block),
         io_q(std::numeric_limits<std::size_t>::max(), QueuePolicy::reject),
-        workers_in_use(code.num_workers()) {
-    stats.workers_in_use = workers_in_use;
-    stats.answers_per_group.assign(std::size_t(code.num_workers() + 1), 0);
-  }
+        metrics(code.num_workers()),
+        overload(params.overload, params.code),
+        timers(clock, &idle) {}
 
   RuntimeParams params;
   AnyCode<S> code;
   std::shared_ptr<Clock> clock;
+  std::unique_ptr<const DecisionRule> rule;
   AsyncFn async_transport;
   SyncFn sync_transport;
 
@@ -196,121 +133,30 @@ struct Core {
   std::atomic<bool> accepting{true}, stopping{false};
   std::atomic<std::uint64_t> next_query{0}, next_group{0};
 
-  // Work queued or being handled by a stage (wait_idle waits for zero).
-  std::atomic<std::int64_t> pending{0};
-  std::mutex idle_mutex;
-  std::condition_variable idle_cv;
+  IdleTracker idle;  // work queued or in hand at a stage (wait_idle waits for none)
+  MetricsRecorder metrics;
 
-  mutable std::mutex stats_mutex;
-  RuntimeMetrics stats;
-
-  // Overload controller (guarded by control_mutex); workers_in_use is read by the group stage.
   std::mutex control_mutex;
-  Index workers_in_use;
-  int over_streak = 0, under_streak = 0;
-  std::atomic<bool> shedding{false};
+  OverloadController overload;       // guarded by control_mutex
+  std::atomic<bool> shedding{false};  // overload.shedding(), read without the lock by submit
 
   mutable std::mutex inflight_mutex;
   std::condition_variable inflight_cv;
   std::unordered_map<std::uint64_t, GroupPtr<S>> inflight;
   std::atomic<std::size_t> inflight_count{0};
 
-  // Timers, run by the timer thread.
-  struct Timer {
-    TimePoint when;
-    std::uint64_t seq;
-    std::function<void()> fire;
-    bool operator>(const Timer& o) const { return when != o.when ? when > o.when : seq > o.seq; }
-  };
-  std::mutex timer_mutex;
-  std::condition_variable timer_cv;
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
-  std::uint64_t timer_seq = 0;
-  std::int64_t pokes = 0;
-  bool timer_stop = false;
-
-  void add_pending() { pending.fetch_add(1, std::memory_order_acq_rel); }
-  void done_pending(std::int64_t n = 1) {
-    if (pending.fetch_sub(n, std::memory_order_acq_rel) == n) {
-      std::lock_guard<std::mutex> guard(idle_mutex);
-      idle_cv.notify_all();
-    }
-  }
-
-  void add_timer(TimePoint when, std::function<void()> fire) {
-    {
-      std::lock_guard<std::mutex> guard(timer_mutex);
-      timers.push(Timer{when, ++timer_seq, std::move(fire)});
-    }
-    timer_cv.notify_one();
-  }
-
-  // Called by manual clocks after time moved: the timer thread settles the poke.
-  void poke() {
-    {
-      std::lock_guard<std::mutex> guard(timer_mutex);
-      ++pokes;
-      add_pending();
-    }
-    timer_cv.notify_one();
-  }
-
-  void timer_loop() {
-    std::unique_lock<std::mutex> lock(timer_mutex);
-    while (!timer_stop) {
-      const std::int64_t taken = pokes;
-      pokes = 0;
-      const TimePoint now = clock->now();
-      std::vector<std::function<void()>> due;
-      while (!timers.empty() && timers.top().when <= now) {
-        due.push_back(std::move(const_cast<Timer&>(timers.top()).fire));
-        timers.pop();
-      }
-      if (!due.empty() || taken) {
-        lock.unlock();
-        for (auto& f : due) f();
-        if (taken) done_pending(taken);
-        lock.lock();
-        continue;
-      }
-      if (timers.empty()) timer_cv.wait(lock);
-      else clock->wait_until(lock, timer_cv, timers.top().when);
-    }
-    // Settle pokes that arrived while stopping so wait_idle cannot hang.
-    if (pokes) {
-      const std::int64_t taken = pokes;
-      pokes = 0;
-      lock.unlock();
-      done_pending(taken);
-    }
-  }
+  TimerService timers;
 
   // ---- outcomes ----
 
   void deliver(const std::shared_ptr<Query<S>>& q, QueryOutcome<S>&& out) {
     out.query = q->id;
     out.latency_seconds = seconds(clock->now() - q->submitted);
-    {
-      std::lock_guard<std::mutex> guard(stats_mutex);
-      switch (out.error) {
-        case QueryError::none:
-          ++stats.completed_ok;
-          stats.end_to_end.record(out.latency_seconds);
-          break;
-        case QueryError::rejected: ++stats.rejected; break;
-        case QueryError::shed: ++stats.shed; break;
-        case QueryError::too_few_answers: ++stats.too_few_answers; break;
-        case QueryError::unavailable: ++stats.unavailable; break;
-        case QueryError::shut_down: ++stats.shut_down; break;
-        case QueryError::internal: ++stats.internal_errors; break;
-      }
-      --stats.live_queries;
-    }
+    metrics.query_completed(out.error, out.latency_seconds);
     try {
       q->sink(std::move(out));
     } catch (...) {
-      std::lock_guard<std::mutex> guard(stats_mutex);
-      ++stats.callback_exceptions;
+      metrics.callback_threw();
     }
   }
 
@@ -332,11 +178,11 @@ struct Core {
   void forward(BoundedQueue<GroupPtr<S>>& q, const char* stage, GroupPtr<S> g) {
     g->stage_entered = clock->now();
     const std::size_t capacity = q.capacity();
-    add_pending();
+    idle.add();
     GroupPtr<S> item = g;
     const PushResult r = q.push(item);
     if (r == PushResult::ok) return;
-    done_pending();
+    idle.done();
     if (r == PushResult::full)
       fail_group(g, QueryError::rejected,
                  ::nercc::detail::message("the ", stage, " queue is full (capacity ", capacity, ")"));
@@ -344,47 +190,24 @@ struct Core {
       fail_group(g, QueryError::shut_down, shutdown_message());
   }
 
-  void record_stage(StageMetrics RuntimeMetrics::*stage, TimePoint since) {
-    const double s = seconds(clock->now() - since);
-    std::lock_guard<std::mutex> guard(stats_mutex);
-    (stats.*stage).latency.record(s);
-  }
+  void record_stage(Stage stage, TimePoint since) { metrics.stage_latency(stage, seconds(clock->now() - since)); }
 
-  // ---- overload controller ----
+  // ---- overload ----
 
+  // Load: the fuller of the admission queue and the in-flight window.
   void observe_load() {
-    if (!params.overload.enabled) return;
-    const OverloadParams& o = params.overload;
-    // Load: the fuller of the admission queue and the in-flight window.
-    const double fill = std::max(double(admission.size()) / double(admission.capacity()),
+    if (!overload.enabled()) return;
+    const double load = std::max(double(admission.size()) / double(admission.capacity()),
                                  double(inflight_count.load()) / double(params.max_inflight_groups));
     std::lock_guard<std::mutex> guard(control_mutex);
-    if (fill >= o.high_watermark) ++over_streak, under_streak = 0;
-    else if (fill <= o.low_watermark) ++under_streak, over_streak = 0;
-    else over_streak = under_streak = 0;
-    const Index floor = o.floor(params.code), step = o.step(params.code), n = code.num_workers();
-    std::lock_guard<std::mutex> stats_guard(stats_mutex);
-    if (over_streak >= o.patience) {
-      over_streak = 0;
-      if (workers_in_use > floor) {
-        workers_in_use = std::max(floor, workers_in_use - step);
-        ++stats.redundancy_lowered;
-      } else if (o.shed && !shedding.load()) {
-        shedding.store(true);
-        ++stats.shedding_started;
-      }
-    } else if (under_streak >= o.patience) {
-      under_streak = 0;
-      if (shedding.load()) {
-        shedding.store(false);
-        ++stats.shedding_stopped;
-      } else if (workers_in_use < n) {
-        workers_in_use = std::min(n, workers_in_use + step);
-        ++stats.redundancy_restored;
-      }
-    }
-    stats.workers_in_use = workers_in_use;
-    stats.shedding = shedding.load();
+    const OverloadAction action = overload.observe(load);
+    shedding.store(overload.shedding());
+    metrics.overload(action, overload.workers_in_use(), overload.shedding());
+  }
+
+  Index workers_in_use() {
+    std::lock_guard<std::mutex> guard(control_mutex);
+    return overload.workers_in_use();
   }
 
   // ---- stages ----
@@ -399,11 +222,7 @@ struct Core {
     q->x = x;
     q->sink = std::move(sink);
     q->submitted = clock->now();
-    {
-      std::lock_guard<std::mutex> guard(stats_mutex);
-      ++stats.submitted;
-      stats.max_live_queries = std::max(stats.max_live_queries, ++stats.live_queries);
-    }
+    metrics.query_submitted();
     if (!accepting.load()) return fail_query(q, QueryError::shut_down, shutdown_message());
     if (shedding.load()) {
       observe_load();
@@ -411,10 +230,10 @@ struct Core {
         return fail_query(q, QueryError::shed, "overload: admission is being shed at the lowest redundancy");
     }
     Admission<S> item{q, 0};
-    add_pending();
+    idle.add();
     const PushResult r = admission.push(item);
     if (r == PushResult::ok) return;
-    done_pending();
+    idle.done();
     if (r == PushResult::full)
       fail_query(q, QueryError::rejected,
                  ::nercc::detail::message("the admission queue is full (capacity ", admission.capacity(), ")"));
@@ -429,23 +248,18 @@ struct Core {
     const Index rows = g->blocks * k;
     g->inputs.resize(rows, d);
     for (Index i = 0; i < r; ++i) g->inputs.row(i) = g->queries[std::size_t(i)]->x;
-    for (Index i = r; i < rows; ++i) {
-      if (params.pad == PadPolicy::zeros) g->inputs.row(i).setZero();
-      else g->inputs.row(i) = g->queries.back()->x;
-    }
-    Index used;
-    {
-      std::lock_guard<std::mutex> guard(control_mutex);
-      used = workers_in_use;
-    }
+    pad_rows(params.pad, g->inputs, r);
+    const Index used = workers_in_use();
     g->workers = code.worker_subset(used);
-    g->quorum = std::min(used, std::max(code.min_answers(), used - params.stragglers));
-    {
-      std::lock_guard<std::mutex> guard(stats_mutex);
-      ++stats.groups_formed;
-      if (r < rows) ++stats.groups_padded;
-      for (auto& q : g->queries) stats.admission.latency.record(seconds(g->closed - q->submitted));
-    }
+    g->shape.workers = used;
+    g->shape.min_answers = code.min_answers();
+    g->shape.covers_queries = !code.is_regression();
+    g->shape.queries = std::min(r, k);  // replication/uncoded: position q is covered in every block at once
+    g->quorum = rule->quorum(g->shape);
+    std::vector<double> waits;
+    waits.reserve(g->queries.size());
+    for (auto& q : g->queries) waits.push_back(seconds(g->closed - q->submitted));
+    metrics.group_formed(r < rows, waits);
     forward(encode_q, "encode", std::move(g));
   }
 
@@ -466,10 +280,10 @@ struct Core {
           open->id = next_group.fetch_add(1) + 1;
           open->first_submit = item->query->submitted;
           const std::uint64_t id = open->id;
-          add_timer(clock->now() + params.group_timeout, [this, id] {
+          timers.schedule(clock->now() + params.group_timeout, [this, id] {
             Admission<S> token{nullptr, id};
-            add_pending();
-            if (admission.push_unbounded(token) != PushResult::ok) done_pending();
+            idle.add();
+            if (admission.push_unbounded(token) != PushResult::ok) idle.done();
           });
         }
         open->queries.push_back(std::move(item->query));
@@ -478,7 +292,7 @@ struct Core {
           open.reset();
         }
       }
-      done_pending();
+      idle.done();
     }
     if (open) fail_group(open, QueryError::shut_down, shutdown_message());
     encode_q.close();
@@ -505,11 +319,11 @@ struct Core {
           fail_group(*g, QueryError::internal, std::string("encode failed: ") + e.what());
         }
         if (encoded) {
-          record_stage(&RuntimeMetrics::encode, (*g)->stage_entered);
+          record_stage(Stage::encode, (*g)->stage_entered);
           forward(dispatch_q, "dispatch", std::move(*g));
         }
       }
-      done_pending();
+      idle.done();
     }
   }
 
@@ -531,38 +345,33 @@ struct Core {
           fail_group(g, QueryError::rejected,
                      ::nercc::detail::message("the in-flight window is full (max_inflight_groups ",
                                               params.max_inflight_groups, ")"));
-        done_pending();
+        idle.done();
         continue;
       }
       dispatch(self, g);
-      record_stage(&RuntimeMetrics::dispatch, g->stage_entered);
-      done_pending();
+      record_stage(Stage::dispatch, g->stage_entered);
+      idle.done();
     }
   }
 
   void dispatch(const std::shared_ptr<Core>& self, const GroupPtr<S>& g) {
     const std::size_t n = g->workers.size();
-    const Index real = Index(g->queries.size());
     {
       std::lock_guard<std::mutex> guard(g->m);
       g->states.assign(n, CallState::pending);
       g->arrival.assign(n, std::numeric_limits<double>::quiet_NaN());
       g->cancels.assign(n, CancelHandle{});
       g->answers.resize(Index(n), g->blocks * params.output_dim);
-      // Replication/uncoded: position q is covered in every block at once.
-      g->coverage.assign(std::size_t(std::min(real, code.num_queries())), 0);
+      g->coverage.assign(std::size_t(g->shape.queries), 0);
       g->dispatched = clock->now();
     }
-    add_timer(g->dispatched + params.deadline, [this, g] { decide(g, Decision::deadline); });
+    timers.schedule(g->dispatched + rule->deadline(), [this, g] { decide(g, Decision::deadline); });
     for (std::size_t slot = 0; slot < n; ++slot) {
       {
         std::lock_guard<std::mutex> guard(g->m);
         if (g->decided) break;  // decided already (deadline): the rest need not be sent
       }
-      {
-        std::lock_guard<std::mutex> guard(stats_mutex);
-        ++stats.calls_sent;
-      }
+      metrics.call_sent();
       const Index worker = g->workers[slot];
       auto ticket = std::make_shared<Ticket<S>>(self, g, Index(slot));
       if (async_transport) {
@@ -602,8 +411,7 @@ struct Core {
     } catch (...) {
       // A failing cancel changes nothing: the call's answer, if any, is late.
     }
-    std::lock_guard<std::mutex> guard(stats_mutex);
-    ++stats.calls_cancelled;
+    metrics.call_cancelled();
   }
 
   // A call's result (output is null unless state is answered).
@@ -622,34 +430,20 @@ struct Core {
         const std::size_t s = std::size_t(slot);
         g->states[s] = state;
         g->arrival[s] = seconds(now - g->dispatched);
-        ++g->resolved;
+        CollectProgress& p = g->progress;
+        ++p.resolved;
         if (state == CallState::answered) {
           g->answers.row(Index(g->answer_slot.size())) =
               Eigen::Map<const Eigen::Matrix<S, 1, Eigen::Dynamic>>(output->data(), output->size());
           g->answer_slot.push_back(slot);
+          p.usable = Index(g->answer_slot.size());
           const Index q = code.query_of_worker(g->workers[s]);
-          if (q >= 0 && q < Index(g->coverage.size()) && g->coverage[std::size_t(q)]++ == 0) ++g->covered;
+          if (q >= 0 && q < Index(g->coverage.size()) && g->coverage[std::size_t(q)]++ == 0) ++p.covered;
         }
-        const Index usable = Index(g->answer_slot.size());
-        const bool all_covered = !code.is_regression() && g->covered == Index(g->coverage.size());
-        if (usable >= g->quorum || all_covered) decided_now = mark_decided(*g, Decision::quorum, now);
-        else if (g->resolved == Index(g->workers.size())) decided_now = mark_decided(*g, Decision::resolved, now);
+        if (const auto d = rule->on_progress(g->shape, p)) decided_now = mark_decided(*g, *d, now);
       }
     }
-    {
-      std::lock_guard<std::mutex> guard(stats_mutex);
-      if (late) {
-        if (state != CallState::failed) ++stats.late_answers;
-      } else if (state == CallState::answered) {
-        ++stats.answers_used;
-      } else if (state == CallState::failed) {
-        ++stats.answers_failed;
-      } else if (state == CallState::bad_shape) {
-        ++stats.answers_bad_shape;
-      } else {
-        ++stats.answers_non_finite;
-      }
-    }
+    metrics.call_resolved(state, late);
     if (decided_now) to_decode(g);
   }
 
@@ -671,17 +465,17 @@ struct Core {
 
   // Decided groups number at most max_inflight_groups, the decode queue's capacity.
   void to_decode(const GroupPtr<S>& g) {
-    add_pending();
+    idle.add();
     GroupPtr<S> item = g;
     if (decode_q.push_unbounded(item) == PushResult::ok) return;
     finish(g);
-    done_pending();
+    idle.done();
   }
 
   void decode_loop() {
     while (auto g = decode_q.pop()) {
       finish(*g);
-      done_pending();
+      idle.done();
     }
   }
 
@@ -723,23 +517,8 @@ struct Core {
       }
     }
     const TimePoint done = clock->now();
-    {
-      std::lock_guard<std::mutex> guard(stats_mutex);
-      switch (log.decision) {
-        case Decision::quorum: ++stats.groups_decided_quorum; break;
-        case Decision::resolved: ++stats.groups_decided_resolved; break;
-        case Decision::deadline: ++stats.groups_decided_deadline; break;
-        case Decision::shutdown: ++stats.groups_decided_shutdown; break;
-      }
-      if (log.decision != Decision::shutdown) {
-        if (status == DecodeStatus::ok) ++stats.decode_ok;
-        else if (status == DecodeStatus::partial) ++stats.decode_partial;
-        else ++stats.decode_insufficient;
-      }
-      ++stats.answers_per_group[std::size_t(usable)];
-      stats.collect.latency.record(seconds(g->decided_at - g->dispatched));
-      stats.decode.latency.record(seconds(done - g->decided_at));
-    }
+    metrics.group_decided(log.decision, status, usable, seconds(g->decided_at - g->dispatched),
+                          seconds(done - g->decided_at));
     {
       std::lock_guard<std::mutex> guard(inflight_mutex);
       inflight.erase(g->id);
@@ -804,11 +583,7 @@ struct Core {
   }
 
   RuntimeMetrics snapshot() const {
-    RuntimeMetrics m;
-    {
-      std::lock_guard<std::mutex> guard(stats_mutex);
-      m = stats;
-    }
+    RuntimeMetrics m = metrics.snapshot();
     auto fill = [](StageMetrics& s, const auto& q) {
       s.capacity = q.capacity();
       s.depth = q.size();
@@ -830,12 +605,13 @@ struct Core {
 
 // One call: the first resolution wins.
 template <class S>
-struct Ticket {
+struct Ticket final : CallTarget<S> {
   Ticket(std::shared_ptr<Core<S>> c, GroupPtr<S> g, Index s) : core(std::move(c)), group(std::move(g)), slot(s) {}
-  void resolve(CallState state, const RowMatrix<S>* output) {
+  void resolve(CallState state, const RowMatrix<S>* output) override {
     if (used.exchange(true)) return;
     core->resolve(group, slot, state, output);
   }
+  Index worker() const override { return group->workers[std::size_t(slot)]; }
   std::shared_ptr<Core<S>> core;
   GroupPtr<S> group;
   Index slot;
@@ -843,20 +619,6 @@ struct Ticket {
 };
 
 }  // namespace detail
-
-template <class S>
-void Completion<S>::operator()(const Eigen::Ref<const RowMatrix<S>>& output) const {
-  const RowMatrix<S> y = output;
-  ticket_->resolve(CallState::answered, &y);
-}
-template <class S>
-void Completion<S>::fail() const {
-  ticket_->resolve(CallState::failed, nullptr);
-}
-template <class S>
-Index Completion<S>::worker() const {
-  return ticket_->group->workers[std::size_t(ticket_->slot)];
-}
 
 /// The coded serving pipeline. Queries (1 x input_dim rows) are grouped K at a time (b K with
 /// RuntimeParams::worker_batch = b; or at group_timeout, padded by RuntimeParams::pad), encoded
@@ -942,8 +704,7 @@ class Runtime {
   /// it only when the transport can still answer. Meant for tests with a ManualClock and a
   /// scripted transport. Thread-safe.
   void wait_idle() const {
-    std::unique_lock<std::mutex> lock(core_->idle_mutex);
-    core_->idle_cv.wait(lock, [&] { return core_->pending.load(std::memory_order_acquire) == 0; });
+    core_->idle.wait();
   }
 
   /// Stops admission, fails every query not yet decided with QueryError::shut_down, cancels
@@ -953,7 +714,7 @@ class Runtime {
     std::lock_guard<std::mutex> guard(shutdown_mutex_);
     if (!running_) return;
     running_ = false;
-    core_->clock->unsubscribe(subscription_);  // first, so every poke is settled by the timer thread
+    core_->timers.detach_clock();  // first, so every change of time is settled by the timer thread
     core_->accepting.store(false);
     core_->stopping.store(true);
     {
@@ -968,18 +729,9 @@ class Runtime {
     core_->shutdown_inflight();
     core_->decode_q.close();
     for (auto& t : decode_threads_) join(t);
-    {
-      std::lock_guard<std::mutex> timer_guard(core_->timer_mutex);
-      core_->timer_stop = true;
-    }
-    core_->timer_cv.notify_all();
-    join(timer_thread_);
+    core_->timers.stop();  // also drops the timers not yet fired: they hold groups
     core_->io_q.close();
     for (auto& t : io_threads_) join(t);
-    {
-      std::lock_guard<std::mutex> timer_guard(core_->timer_mutex);
-      core_->timers = {};  // timers hold groups; drop them with the threads
-    }
   }
 
   /// A snapshot of the counters, queue depths and histograms. Thread-safe.
@@ -991,8 +743,7 @@ class Runtime {
  private:
   void start(bool is_async) {
     auto core = core_;
-    subscription_ = core->clock->subscribe([c = core.get()] { c->poke(); });
-    timer_thread_ = std::thread([core] { core->timer_loop(); });
+    core->timers.start();
     group_thread_ = std::thread([core] { core->group_loop(); });
     encode_threads_.resize(std::size_t(core->params.encode_threads));
     for (auto& t : encode_threads_) t = std::thread([core] { core->encode_loop(); });
@@ -1010,10 +761,9 @@ class Runtime {
   }
 
   std::shared_ptr<detail::Core<S>> core_;
-  std::thread timer_thread_, group_thread_, dispatch_thread_;
+  std::thread group_thread_, dispatch_thread_;
   std::vector<std::thread> encode_threads_, decode_threads_, io_threads_;
   bool running_ = false;
-  std::uint64_t subscription_ = 0;
   std::mutex shutdown_mutex_;
 };
 

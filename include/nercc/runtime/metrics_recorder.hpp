@@ -1,0 +1,153 @@
+// MetricsRecorder: the one place where the runtime's events become RuntimeMetrics counters.
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/decode_status.hpp>
+#include <nercc/index.hpp>
+#include <nercc/runtime/group_log.hpp>
+#include <nercc/runtime/metrics.hpp>
+#include <nercc/runtime/outcome.hpp>
+#include <nercc/runtime/overload_controller.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <mutex>
+
+NERCC_NAMESPACE_BEGIN
+namespace runtime {
+
+/// The stages whose latency RuntimeMetrics records.
+enum class Stage { admission, encode, dispatch, collect, decode };
+
+/// Turns pipeline events into counters and histograms. Every method is thread-safe (one mutex,
+/// a leaf: no other lock is taken while it is held, and no user code runs under it).
+class MetricsRecorder {
+ public:
+  explicit MetricsRecorder(Index num_workers) {
+    m_.workers_in_use = num_workers;
+    m_.answers_per_group.assign(std::size_t(num_workers + 1), 0);
+  }
+
+  /// A query passed the shape checks and is now live.
+  void query_submitted() {
+    std::lock_guard<std::mutex> guard(mutex_);
+    ++m_.submitted;
+    m_.max_live_queries = std::max(m_.max_live_queries, ++m_.live_queries);
+  }
+  /// A query got its outcome (`latency_seconds` from submit).
+  void query_completed(QueryError error, double latency_seconds) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    switch (error) {
+      case QueryError::none:
+        ++m_.completed_ok;
+        m_.end_to_end.record(latency_seconds);
+        break;
+      case QueryError::rejected: ++m_.rejected; break;
+      case QueryError::shed: ++m_.shed; break;
+      case QueryError::too_few_answers: ++m_.too_few_answers; break;
+      case QueryError::unavailable: ++m_.unavailable; break;
+      case QueryError::shut_down: ++m_.shut_down; break;
+      case QueryError::internal: ++m_.internal_errors; break;
+    }
+    --m_.live_queries;
+  }
+  void callback_threw() {
+    std::lock_guard<std::mutex> guard(mutex_);
+    ++m_.callback_exceptions;
+  }
+
+  /// A group closed; `admission_waits` are its queries' seconds from submit to the close.
+  template <class Waits>
+  void group_formed(bool padded, const Waits& admission_waits) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    ++m_.groups_formed;
+    if (padded) ++m_.groups_padded;
+    for (double w : admission_waits) m_.admission.latency.record(w);
+  }
+  void stage_latency(Stage stage, double secs) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    stage_metrics(m_, stage).latency.record(secs);
+  }
+
+  void call_sent() {
+    std::lock_guard<std::mutex> guard(mutex_);
+    ++m_.calls_sent;
+  }
+  /// A call resolved as `state`; `late`: its group had been decided already.
+  void call_resolved(CallState state, bool late) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (late) {
+      if (state != CallState::failed) ++m_.late_answers;
+      return;
+    }
+    switch (state) {
+      case CallState::answered: ++m_.answers_used; break;
+      case CallState::failed: ++m_.answers_failed; break;
+      case CallState::bad_shape: ++m_.answers_bad_shape; break;
+      case CallState::non_finite: ++m_.answers_non_finite; break;
+      case CallState::pending: break;
+    }
+  }
+  void call_cancelled() {
+    std::lock_guard<std::mutex> guard(mutex_);
+    ++m_.calls_cancelled;
+  }
+
+  /// The overload controller observed the load, acted as `action`, and is now in this state.
+  void overload(OverloadAction action, Index workers_in_use, bool shedding) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    switch (action) {
+      case OverloadAction::none: break;
+      case OverloadAction::lower_redundancy: ++m_.redundancy_lowered; break;
+      case OverloadAction::start_shedding: ++m_.shedding_started; break;
+      case OverloadAction::stop_shedding: ++m_.shedding_stopped; break;
+      case OverloadAction::restore_redundancy: ++m_.redundancy_restored; break;
+    }
+    m_.workers_in_use = workers_in_use;
+    m_.shedding = shedding;
+  }
+
+  /// A group was decided as `decision`, decoded with `status` from `usable` answers.
+  void group_decided(Decision decision, DecodeStatus status, Index usable, double collect_seconds,
+                     double decode_seconds) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    switch (decision) {
+      case Decision::quorum: ++m_.groups_decided_quorum; break;
+      case Decision::resolved: ++m_.groups_decided_resolved; break;
+      case Decision::deadline: ++m_.groups_decided_deadline; break;
+      case Decision::shutdown: ++m_.groups_decided_shutdown; break;
+    }
+    if (decision != Decision::shutdown) {
+      if (status == DecodeStatus::ok) ++m_.decode_ok;
+      else if (status == DecodeStatus::partial) ++m_.decode_partial;
+      else ++m_.decode_insufficient;
+    }
+    ++m_.answers_per_group[std::size_t(usable)];
+    m_.collect.latency.record(collect_seconds);
+    m_.decode.latency.record(decode_seconds);
+  }
+
+  /// A copy of the counters (queue depths are the owner's to fill in).
+  RuntimeMetrics snapshot() const {
+    std::lock_guard<std::mutex> guard(mutex_);
+    return m_;
+  }
+
+  static StageMetrics& stage_metrics(RuntimeMetrics& m, Stage stage) {
+    switch (stage) {
+      case Stage::admission: return m.admission;
+      case Stage::encode: return m.encode;
+      case Stage::dispatch: return m.dispatch;
+      case Stage::collect: return m.collect;
+      case Stage::decode: return m.decode;
+    }
+    return m.decode;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  RuntimeMetrics m_;
+};
+
+}  // namespace runtime
+NERCC_NAMESPACE_END

@@ -1,0 +1,54 @@
+// QueryOutcome: what every submitted query ends with, a value or the reason it has none.
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/decode_status.hpp>
+#include <nercc/index.hpp>
+#include <nercc/types.hpp>
+
+#include <cstdint>
+#include <string>
+
+NERCC_NAMESPACE_BEGIN
+namespace runtime {
+
+/// Why a query has no result. Every submitted query ends with exactly one QueryOutcome.
+enum class QueryError {
+  none,             ///< a result (QueryOutcome::value) with its decode status
+  rejected,         ///< a full queue with the reject policy refused it
+  shed,             ///< the overload controller refused admission
+  too_few_answers,  ///< its group was decided with fewer usable answers than min_answers
+  unavailable,      ///< replication/uncoded: no worker computing this query answered
+  shut_down,        ///< the runtime shut down before the query completed
+  internal,         ///< encode or decode threw (the message says what)
+};
+
+inline const char* to_string(QueryError e) {
+  switch (e) {
+    case QueryError::none: return "none";
+    case QueryError::rejected: return "rejected";
+    case QueryError::shed: return "shed";
+    case QueryError::too_few_answers: return "too_few_answers";
+    case QueryError::unavailable: return "unavailable";
+    case QueryError::shut_down: return "shut_down";
+    case QueryError::internal: return "internal";
+  }
+  return "unknown";
+}
+
+/// The outcome of one query: the estimate of f(x) (1 x output_dim) or an error naming why.
+template <class S>
+struct QueryOutcome {
+  QueryError error = QueryError::none;
+  std::string message;  ///< empty on success
+  RowMatrix<S> value;   ///< 1 x output_dim on success, empty otherwise
+  DecodeStatus status = DecodeStatus::ok;  ///< decode status of the query's group
+  std::uint64_t query = 0;   ///< id returned in submission order, from 1
+  std::uint64_t group = 0;   ///< 0 when the query never joined a group
+  Index answers_used = 0;    ///< usable worker answers its group decoded from
+  double latency_seconds = 0;  ///< submit to outcome, on the runtime's clock
+  bool ok() const { return error == QueryError::none; }
+};
+
+}  // namespace runtime
+NERCC_NAMESPACE_END
