@@ -1,20 +1,21 @@
-// Runs a plan on nercc::runtime with a simulated transport: Poisson arrivals and worker answers
-// delayed by latency(b) * X, X drawn from the straggler model, on a ManualClock moved from event
-// to event (nothing sleeps). Shared by the planner tests and examples/plan.
+// Runs a plan on nercc::runtime with nercc::runtime::SimulatedTransport: Poisson arrivals and
+// worker answers delayed by latency(b) * X, X drawn from the straggler model, on a ManualClock
+// moved from event to event (nothing sleeps). Shared by the planner tests and examples/plan.
 #pragma once
 
 #include <nercc/plan.hpp>
 #include <nercc/runtime.hpp>
+#include <nercc/runtime/from_plan.hpp>
+#include <nercc/runtime/simulated_transport.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
-#include <queue>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -63,30 +64,20 @@ inline RuntimeRun run_on_runtime(const nercc::plan::Plan& p, const nercc::plan::
                                  const nercc::plan::StragglerModel& model, const ToyClassifier& f, const Mat& x,
                                  long groups, std::uint64_t seed) {
   namespace rt = nercc::runtime;
-  using std::chrono::duration;
+  const auto duration = [](double s) { return std::chrono::duration_cast<rt::Duration>(std::chrono::duration<double>(s)); };
   const double scale = nercc::plan::detail::batch_latency(r, p.batch_size);
   auto clock = std::make_shared<rt::ManualClock>();
-  struct Call {
-    double due;
-    rt::Completion<double> done;
-    Mat output;
-    bool cancelled = false;
-  };
-  auto later = [](const std::shared_ptr<Call>& a, const std::shared_ptr<Call>& b) { return a->due > b->due; };
-  std::priority_queue<std::shared_ptr<Call>, std::vector<std::shared_ptr<Call>>, decltype(later)> due(later);
-  std::mutex m;
+  // One generator draws the arrivals here and the worker times in the transport (on the
+  // runtime's dispatch thread, during submit and wait_idle).
   std::mt19937_64 g(seed);
-  double now = 0.0;
-  auto transport = [&](nercc::Index, const Eigen::Ref<const Mat>& input, rt::Completion<double> done) -> rt::CancelHandle {
-    auto call = std::make_shared<Call>(Call{0.0, done, f(Mat(input))});
-    std::lock_guard<std::mutex> guard(m);
-    call->due = now + scale * model.sample(g);
-    due.push(call);
-    return [&m, call] {
-      std::lock_guard<std::mutex> guard2(m);
-      call->cancelled = true;
-    };
-  };
+  std::mutex g_mutex;
+  rt::SimulatedTransport<double> workers(
+      f,
+      [&](nercc::Index, nercc::Index) {
+        std::lock_guard<std::mutex> guard(g_mutex);
+        return duration(scale * model.sample(g));
+      },
+      clock);
   rt::RuntimeParams params = nercc::plan::to_runtime_params(p, r, x.cols(), f.w.cols());
   params.admission_capacity = 1u << 16;
   params.max_inflight_groups = 1u << 12;
@@ -97,39 +88,28 @@ inline RuntimeRun run_on_runtime(const nercc::plan::Plan& p, const nercc::plan::
     std::lock_guard<std::mutex> guard(log_mutex);
     logs.push_back(record);
   };
-  rt::Runtime<double> runtime(params, transport, clock);
+  rt::Runtime<double> runtime(params, workers.transport(), clock);
 
   const long total = groups * long(p.num_queries * p.batch_size);
   std::vector<double> latency;
   latency.reserve(std::size_t(total));
   std::atomic<long> outcomes{0}, agree{0}, ok{0};
   std::exponential_distribution<double> gap(r.arrival_rate);
-  double next_arrival = gap(g);
-  long submitted = 0;
-  auto advance_to = [&](double t) {
-    if (t > now) {
-      clock->advance(std::chrono::duration_cast<rt::Duration>(duration<double>(t - now)));
-      std::lock_guard<std::mutex> guard(m);
-      now = t;
-    }
+  const auto draw_gap = [&] {
+    std::lock_guard<std::mutex> guard(g_mutex);
+    return duration(gap(g));
   };
+  rt::TimePoint next_arrival = clock->now() + draw_gap();
+  long submitted = 0;
   std::mutex results;
+  // From event to event: the next answer due (cancelled calls included) or the next arrival.
   while (outcomes.load() < total) {
-    std::shared_ptr<Call> next;
-    {
-      std::lock_guard<std::mutex> guard(m);
-      if (!due.empty() && (submitted == total || due.top()->due <= next_arrival)) next = due.top(), due.pop();
-    }
-    if (next) {
-      advance_to(next->due);
-      if (!next->cancelled) next->done(next->output);
+    const std::optional<rt::TimePoint> due = workers.next_due();
+    if (due && (submitted == total || *due <= next_arrival)) {
+      clock->advance(*due - clock->now());
     } else if (submitted < total) {
-      advance_to(next_arrival);
-      {
-        // Drawn before submit: the dispatch thread draws worker times from g during it.
-        std::lock_guard<std::mutex> guard(m);
-        next_arrival = now + gap(g);
-      }
+      clock->advance(next_arrival - clock->now());
+      next_arrival = clock->now() + draw_gap();  // before submit, which draws worker times
       const Mat q = x.row(submitted % x.rows());
       const nercc::Index truth = argmax(f(q));
       runtime.submit(q, [&, truth](rt::QueryOutcome<double>&& o) {
@@ -140,8 +120,9 @@ inline RuntimeRun run_on_runtime(const nercc::plan::Plan& p, const nercc::plan::
       });
       ++submitted;
     } else {
-      advance_to(now + r.slo_seconds);  // nothing due: let timeouts and deadlines fire
+      clock->advance(duration(r.slo_seconds));  // nothing due: let timeouts and deadlines fire
     }
+    workers.wait_delivered();
     runtime.wait_idle();
   }
   runtime.shutdown();
