@@ -10,6 +10,7 @@
 #include <nercc/decoder.hpp>
 #include <nercc/encoder.hpp>
 #include <nercc/plan.hpp>
+#include <nercc/plan/calibrate.hpp>
 
 #include <plan_instances.hpp>
 
@@ -104,7 +105,7 @@ int main(int argc, char** argv) {
   std::printf("calibrated %zu (scheme, K, N, answers) entries in %.1f s; RelAcc with every answer / one straggler:\n",
               table.entries().size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   for (const auto& [k, n] : c.configs)
-    for (SchemeKind s : {SchemeKind::spline, SchemeKind::berrut}) {
+    for (SchemeKind s : np::measured_schemes()) {
       const auto all = table.lookup(s, k, n, n), one = table.lookup(s, k, n, n - 1);
       std::printf("  %-6s K=%lld N=%-2lld %.4f / %s\n", nercc::to_string(s), (long long)k, (long long)n, all->rel_acc,
                   n > k ? std::to_string(one->rel_acc).c_str() : "-");
@@ -126,7 +127,7 @@ int main(int argc, char** argv) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
       const auto unc = cheapest(r, stragglers, table, {SchemeKind::uncoded});
       const auto rep = cheapest(r, stragglers, table, {SchemeKind::replication});
-      const auto coded_only = cheapest(r, stragglers, table, {SchemeKind::spline, SchemeKind::berrut});
+      const auto coded_only = cheapest(r, stragglers, table, np::measured_schemes());
       if (res.plans.empty()) {
         std::printf("| %g | infeasible (%s) | | | | | | |\n", slo, np::to_string(res.binding));
         continue;

@@ -3,8 +3,8 @@
 //
 // Adding a scheme:
 //   1. a tag here with the members every tag has (kind, name, is_regression, has_lambdas,
-//      default_min_answers, validate, is_systematic, query_of_worker), an enumerator of
-//      SchemeKind, and its case in visit_scheme;
+//      requires_workers_equal_queries, default_min_answers, validate, is_systematic,
+//      query_of_worker), an enumerator of SchemeKind, and its case in visit_scheme;
 //   2. if is_regression: its operator in detail/fit_matrix.hpp (fit_matrix(Tag, sites, points,
 //      lambda)); otherwise query_of_worker says which query each worker computes.
 // Every module (runtime, tuner, planner, examples) reads schemes through these members, through
@@ -50,6 +50,7 @@ inline bool query_points_lead_worker_points(const CodeParams& p) {
 //   is_regression              coded rows mix the queries along a curve through the query points;
 //                              false: every worker computes one query as is (query_of_worker)
 //   has_lambdas                lambda_enc/lambda_dec are used (and worth tuning)
+//   requires_workers_equal_queries  validate() demands N == K (no redundancy possible)
 //   default_min_answers(K)     the fewest answers a decode accepts when CodeParams::min_answers = 0
 //   validate(p)                throws nercc::invalid_argument naming the field
 //   is_systematic(p)           coded row k is query k and worker k's answer decodes to itself
@@ -63,6 +64,7 @@ struct SplineScheme {
   static constexpr const char* name = "spline";
   static constexpr bool is_regression = true;
   static constexpr bool has_lambdas = true;
+  static constexpr bool requires_workers_equal_queries = false;
   static constexpr Index default_min_answers(Index num_queries) { return num_queries; }
   static void validate(const CodeParams& p) { detail::require_workers_at_least_queries(p, "SplineScheme"); }
   /// The first K worker points are the query points and the encoder interpolates (lambda_enc = 0).
@@ -79,6 +81,7 @@ struct BerrutScheme {
   static constexpr const char* name = "berrut";
   static constexpr bool is_regression = true;
   static constexpr bool has_lambdas = false;
+  static constexpr bool requires_workers_equal_queries = false;
   static constexpr Index default_min_answers(Index num_queries) { return num_queries; }
   static void validate(const CodeParams& p) { detail::require_workers_at_least_queries(p, "BerrutScheme"); }
   /// Berrut's interpolant passes through its sites: systematic when the query points lead.
@@ -94,6 +97,7 @@ struct ReplicationScheme {
   static constexpr const char* name = "replication";
   static constexpr bool is_regression = false;
   static constexpr bool has_lambdas = false;
+  static constexpr bool requires_workers_equal_queries = false;
   static constexpr Index default_min_answers(Index) { return 1; }
   static void validate(const CodeParams& p) {
     detail::require_workers_at_least_queries(p, "ReplicationScheme");
@@ -110,6 +114,7 @@ struct UncodedScheme {
   static constexpr const char* name = "uncoded";
   static constexpr bool is_regression = false;
   static constexpr bool has_lambdas = false;
+  static constexpr bool requires_workers_equal_queries = true;
   static constexpr Index default_min_answers(Index) { return 1; }
   static void validate(const CodeParams& p) {
     detail::require_no_ordering(p, "UncodedScheme");
@@ -145,12 +150,13 @@ struct SchemeFacts {
   const char* name = "";
   bool is_regression = false;
   bool has_lambdas = false;
+  bool requires_workers_equal_queries = false;
 };
 
 inline SchemeFacts scheme_facts(SchemeKind kind) {
   return visit_scheme(kind, [](auto tag) {
     using Tag = decltype(tag);
-    return SchemeFacts{Tag::kind, Tag::name, Tag::is_regression, Tag::has_lambdas};
+    return SchemeFacts{Tag::kind, Tag::name, Tag::is_regression, Tag::has_lambdas, Tag::requires_workers_equal_queries};
   });
 }
 

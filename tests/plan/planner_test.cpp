@@ -1,6 +1,7 @@
 // plan(): its latency model against Monte Carlo and simulate(), its search against a brute
 // force, infeasibility reports, monotonicity, and the conversion to RuntimeParams.
 #include <nercc/plan.hpp>
+#include <nercc/runtime/from_plan.hpp>
 
 #include <catch2/catch.hpp>
 #include <brute_force.hpp>

@@ -1,6 +1,8 @@
 // A planned configuration run on nercc::runtime with the simulated transport and the same
 // straggler model: measured p99 against the prediction and the SLO, accuracy against the floor.
 #include <nercc/plan.hpp>
+#include <nercc/plan/calibrate.hpp>
+#include <nercc/runtime/from_plan.hpp>
 
 #include <catch2/catch.hpp>
 #include <e2e_setup.hpp>

@@ -1,15 +1,13 @@
 // The accuracy table the planner reads: RelAcc and MSE per (scheme, K, N, answers used),
-// measured on the user's model by the tuner (nercc/tune.hpp).
+// measured on the user's model by calibrate() (nercc/plan/calibrate.hpp, which needs the tuner).
+// Standard library only.
 #pragma once
 
 #include <nercc/config.hpp>
-#include <nercc/errors.hpp>
+#include <nercc/index.hpp>
 #include <nercc/ordering_options.hpp>
 #include <nercc/schemes.hpp>
-#include <nercc/tune.hpp>
-#include <nercc/types.hpp>
 
-#include <algorithm>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -32,8 +30,18 @@ struct AccuracyEntry {
   double worker_spread = 0.0;  ///< clustered_worker_points spread it was measured with; 0: default points
 };
 
-/// RelAcc/MSE per (scheme, K, N, answers). Replication and uncoded are exact whenever every
-/// query has an answer, so they need no entries: lookup() answers RelAcc 1, MSE 0 for them.
+/// The schemes whose accuracy is measured (is_regression). The others (replication, uncoded)
+/// return each query's own answer, exact whenever it has one.
+inline std::vector<SchemeKind> measured_schemes() {
+  std::vector<SchemeKind> out;
+  for (SchemeKind s : all_schemes)
+    if (scheme_facts(s).is_regression) out.push_back(s);
+  return out;
+}
+
+/// RelAcc/MSE per (scheme, K, N, answers). Schemes that are not measured_schemes() are exact
+/// whenever every query has an answer, so they need no entries: lookup() answers RelAcc 1, MSE 0
+/// for them.
 /// Plain data; const members are thread-safe.
 class AccuracyTable {
  public:
@@ -45,7 +53,7 @@ class AccuracyTable {
   /// decode worse), with `answers` set to the request. Empty when no count <= answers was
   /// measured for (scheme, K, N).
   std::optional<AccuracyEntry> lookup(SchemeKind scheme, Index k, Index n, Index answers) const {
-    if (scheme == SchemeKind::replication || scheme == SchemeKind::uncoded) {
+    if (!scheme_facts(scheme).is_regression) {
       AccuracyEntry e;
       e.scheme = scheme, e.num_queries = k, e.num_workers = n, e.answers = answers;
       e.rel_acc = 1.0;
@@ -67,55 +75,6 @@ class AccuracyTable {
   static std::tuple<int, Index, Index, Index> key(SchemeKind s, Index k, Index n, Index a) { return {int(s), k, n, a}; }
   std::map<std::tuple<int, Index, Index, Index>, AccuracyEntry> entries_;
 };
-
-/// What calibrate() measures: every (scheme, K, N) of `configs` for each answer count in
-/// `answers` (values outside [K, N] are skipped), each with `tune` as the tuner's template
-/// (its code K/N, scheme and stragglers are overwritten; its ordering and worker_spreads are
-/// kept, and each entry records the ordering and the chosen spread for to_runtime_params).
-struct CalibrateParams {
-  std::vector<SchemeKind> schemes = {SchemeKind::spline, SchemeKind::berrut};
-  std::vector<std::pair<Index, Index>> configs;  ///< (K, N) pairs
-  std::vector<Index> answers;                    ///< empty: every count in [K, N]
-  TuneParams tune;                               ///< metric, seed, batches, budget
-};
-
-/// Fills an AccuracyTable by calling tune_lambdas on `model` and the calibration rows for
-/// each (scheme, K, N, answers): the lambdas are tuned for S = N - answers stragglers and the
-/// entry holds the tuned pair's estimates (in-sample, hence slightly optimistic: see
-/// tune_lambdas). Replication and uncoded in `schemes` are ignored (exact). Runs on the
-/// calling thread; model exceptions propagate.
-template <class Derived, class Model>
-AccuracyTable calibrate(const CalibrateParams& params, const Eigen::MatrixBase<Derived>& calibration, Model&& model) {
-  AccuracyTable table;
-  for (SchemeKind scheme : params.schemes) {
-    if (scheme != SchemeKind::spline && scheme != SchemeKind::berrut) continue;
-    for (const auto& [k, n] : params.configs) {
-      std::vector<Index> counts = params.answers;
-      if (counts.empty())
-        for (Index a = k; a <= n; ++a) counts.push_back(a);
-      for (Index a : counts) {
-        if (a < k || a > n) continue;
-        TuneParams tp = params.tune;
-        tp.scheme = scheme;
-        tp.code.num_queries = k;
-        tp.code.num_workers = n;
-        tp.stragglers = {n - a};
-        tp.straggler_weights.clear();
-        const TuneResult r = tune_lambdas(tp, calibration, model);
-        AccuracyEntry e;
-        e.scheme = scheme, e.num_queries = k, e.num_workers = n, e.answers = a;
-        e.rel_acc = r.rel_acc.mean;
-        e.rel_acc_std_error = r.rel_acc.std_error;
-        e.mse = r.mse.mean;
-        e.lambda_enc = r.lambda_enc, e.lambda_dec = r.lambda_dec;
-        e.ordering = tp.code.ordering;
-        e.worker_spread = r.worker_spread;
-        table.add(e);
-      }
-    }
-  }
-  return table;
-}
 
 }  // namespace plan
 NERCC_NAMESPACE_END

@@ -7,9 +7,9 @@
 
 #include <nercc/config.hpp>
 #include <nercc/errors.hpp>
+#include <nercc/index.hpp>
 #include <nercc/plan/straggler.hpp>
-#include <nercc/runtime/metrics.hpp>
-#include <nercc/types.hpp>
+#include <nercc/runtime/group_log.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -17,15 +17,16 @@
 
 #include <nercc/config.hpp>
 #include <nercc/errors.hpp>
+#include <nercc/index.hpp>
 #include <nercc/plan/accuracy.hpp>
 #include <nercc/plan/profile.hpp>
 #include <nercc/plan/straggler.hpp>
 #include <nercc/schemes.hpp>
-#include <nercc/types.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <optional>
@@ -45,8 +46,7 @@ struct CodecCost {
 
 /// The configurations plan() enumerates.
 struct PlanGrid {
-  std::vector<SchemeKind> schemes = {SchemeKind::spline, SchemeKind::berrut, SchemeKind::replication,
-                                     SchemeKind::uncoded};
+  std::vector<SchemeKind> schemes{std::begin(all_schemes), std::end(all_schemes)};
   std::vector<Index> num_queries = {1, 2, 4, 6, 8, 12, 16};  ///< K values
   double max_redundancy = 3.0;       ///< N <= floor(max_redundancy K)
   Index max_workers_per_set = 48;    ///< N <= this
@@ -319,10 +319,35 @@ struct Candidate {
 
 /// Every configuration of the grid with its cost and accuracy, and the laws they point to.
 struct Enumeration {
-  // (cover, K if cover or deadline, N, quorum, deadline cut or -1)
-  std::map<std::tuple<bool, Index, Index, Index, Index>, ServiceLaw> laws;
+  // (the scheme if it covers (its replicas set the law) else -1, K if cover or deadline, N, quorum,
+  // deadline cut or -1)
+  std::map<std::tuple<int, Index, Index, Index, Index>, ServiceLaw> laws;
   std::vector<Candidate> candidates;
 };
+
+/// For a scheme that is not is_regression, with K queries on N workers: replicas[r] is the
+/// number of queries that r workers compute (the tag's query_of_worker).
+inline std::vector<Index> replica_counts(SchemeKind scheme, Index k, Index n) {
+  std::vector<Index> per_query(std::size_t(k), 0);
+  visit_scheme(scheme, [&](auto tag) {
+    for (Index w = 0; w < n; ++w) {
+      const Index q = decltype(tag)::query_of_worker(w, k);
+      if (q >= 0) ++per_query[std::size_t(q)];
+    }
+  });
+  std::vector<Index> replicas(std::size_t(*std::max_element(per_query.begin(), per_query.end()) + 1), 0);
+  for (Index c : per_query) ++replicas[std::size_t(c)];
+  return replicas;
+}
+
+/// P(every query has an answer) when each worker has answered with probability v:
+/// prod_r (1 - (1 - v)^r)^replicas[r].
+inline double all_covered(const std::vector<Index>& replicas, double v) {
+  double p = 1.0;
+  for (std::size_t r = 0; r < replicas.size(); ++r)
+    if (replicas[r] > 0) p *= int_pow(1.0 - int_pow(1.0 - v, Index(r)), replicas[r]);
+  return p;
+}
 
 /// The grid boundaries at or just above each deadline level, ascending, without repeats.
 inline std::vector<std::size_t> deadline_cuts(const SlowdownGrid& g, const std::vector<double>& levels) {
@@ -402,24 +427,23 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
       e.candidates.push_back(c);
     }
   };
-  for (SchemeKind scheme : r.grid.schemes)
+  for (SchemeKind scheme : r.grid.schemes) {
+    const SchemeFacts facts = scheme_facts(scheme);
+    const bool cover = !facts.is_regression;  // decided once every query has an answer
     for (Index k : r.grid.num_queries) {
       const Index n_max = std::min(r.grid.max_workers_per_set, Index(std::floor(r.grid.max_redundancy * double(k))));
       for (Index n = k; n <= n_max; ++n) {
-        if (scheme == SchemeKind::uncoded && n != k) break;
-        if (scheme == SchemeKind::replication && n == k) continue;  // that is uncoded
-        const bool cover = scheme == SchemeKind::replication || scheme == SchemeKind::uncoded;
+        if (facts.requires_workers_equal_queries && n != k) break;
+        // Without coding, N = K is one configuration: keep it once, under the scheme that demands it.
+        if (cover && !facts.requires_workers_equal_queries && n == k) continue;
         for (Index quorum = cover ? n : k; quorum <= n && (cover || r.grid.quorums); ++quorum) {
-          auto found = e.laws.find({cover, cover ? k : 0, n, quorum, -1});
+          const int law_scheme = cover ? int(scheme) : -1;
+          auto found = e.laws.find({law_scheme, cover ? k : 0, n, quorum, -1});
           if (found == e.laws.end()) {
-            // Cover: every query has one of its replicas; `extra` queries have r + 1 of them.
-            const Index reps = n / k, extra = n % k;
-            for (std::size_t i = 0; i < grid.v.size(); ++i) {
-              const double miss = 1.0 - grid.v[i];
-              h[i] = cover ? int_pow(1.0 - int_pow(miss, reps), k - extra) * int_pow(1.0 - int_pow(miss, reps + 1), extra)
-                           : tails(n, i, quorum);
-            }
-            found = e.laws.emplace(std::make_tuple(cover, cover ? k : 0, n, quorum, Index(-1)), service_law(grid, h)).first;
+            const std::vector<Index> replicas = cover ? replica_counts(scheme, k, n) : std::vector<Index>();
+            for (std::size_t i = 0; i < grid.v.size(); ++i)
+              h[i] = cover ? all_covered(replicas, grid.v[i]) : tails(n, i, quorum);
+            found = e.laws.emplace(std::make_tuple(law_scheme, cover ? k : 0, n, quorum, Index(-1)), service_law(grid, h)).first;
           }
           add(scheme, k, n, quorum, &found->second, table.lookup(scheme, k, n, quorum), 0.0, 0.0);
         }
@@ -427,15 +451,16 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
         for (std::size_t cut : cuts) {
           // All N answered by F = v (below the cut); at the cut, decoded unless fewer than K.
           const double p_fail = 1.0 - tails(n, cut, k);
-          auto found = e.laws.find({false, k, n, n, Index(cut)});
+          auto found = e.laws.find({-1, k, n, n, Index(cut)});
           if (found == e.laws.end()) {
             for (std::size_t i = 0; i < grid.v.size(); ++i) h[i] = i <= cut ? int_pow(grid.v[i], n) : 1.0 - p_fail;
-            found = e.laws.emplace(std::make_tuple(false, k, n, n, Index(cut)), service_law(grid, h, cut)).first;
+            found = e.laws.emplace(std::make_tuple(-1, k, n, n, Index(cut)), service_law(grid, h, cut)).first;
           }
           add(scheme, k, n, n, &found->second, deadline_accuracy(table, tails, scheme, k, n, cut), grid.y[cut], p_fail);
         }
       }
     }
+  }
   return e;
 }
 

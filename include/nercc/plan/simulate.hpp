@@ -7,9 +7,10 @@
 
 #include <nercc/config.hpp>
 #include <nercc/errors.hpp>
+#include <nercc/index.hpp>
 #include <nercc/plan/planner.hpp>
 #include <nercc/plan/straggler.hpp>
-#include <nercc/types.hpp>
+#include <nercc/schemes.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -42,8 +43,8 @@ struct SimulationResult {
 namespace detail {
 
 /// The completion time, in slowdown units, of one batch: the quorum-th fastest of N sampled
-/// workers, or (replication, uncoded) the time every query has one answer (worker w computes
-/// query w mod K), or (a deadline `cut` > 0 in slowdown units) the slowest worker capped at the
+/// workers, or (a scheme that is not is_regression) the time every query has one answer (worker
+/// w computes the tag's query_of_worker(w, K)), or (a deadline `cut` > 0 in slowdown units) the slowest worker capped at the
 /// cut, +infinity when fewer than K answered by then (the batch fails).
 template <class URBG>
 double sample_completion(const Plan& p, const StragglerModel& model, URBG& g, std::vector<double>& scratch,
@@ -56,15 +57,17 @@ double sample_completion(const Plan& p, const StragglerModel& model, URBG& g, st
     if (scratch[std::size_t(k - 1)] > cut) return std::numeric_limits<double>::infinity();
     return std::min(cut, *std::max_element(scratch.begin(), scratch.end()));
   }
-  if (p.scheme == SchemeKind::replication || p.scheme == SchemeKind::uncoded) {
-    double worst = 0.0;
-    for (Index q = 0; q < k; ++q) {
-      double first = std::numeric_limits<double>::infinity();
-      for (Index w = q; w < n; w += k) first = std::min(first, scratch[std::size_t(w)]);
-      worst = std::max(worst, first);
-    }
-    return worst;
-  }
+  if (!scheme_facts(p.scheme).is_regression)
+    return visit_scheme(p.scheme, [&](auto tag) {
+      double worst = 0.0;
+      for (Index q = 0; q < k; ++q) {
+        double first = std::numeric_limits<double>::infinity();
+        for (Index w = 0; w < n; ++w)
+          if (decltype(tag)::query_of_worker(w, k) == q) first = std::min(first, scratch[std::size_t(w)]);
+        worst = std::max(worst, first);
+      }
+      return worst;
+    });
   std::nth_element(scratch.begin(), scratch.begin() + (p.quorum - 1), scratch.end());
   return scratch[std::size_t(p.quorum - 1)];
 }

@@ -7,7 +7,7 @@
 
 #include <nercc/config.hpp>
 #include <nercc/errors.hpp>
-#include <nercc/types.hpp>
+#include <nercc/index.hpp>
 
 #include <algorithm>
 #include <cmath>

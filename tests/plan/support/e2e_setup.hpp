@@ -2,6 +2,8 @@
 // with the tuner, and a request.
 #pragma once
 
+#include <nercc/plan/calibrate.hpp>
+
 #include <plan_instances.hpp>
 #include <runtime_driver.hpp>
 

@@ -5,6 +5,7 @@
 #include <nercc/plan.hpp>
 
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace plan_checks {
@@ -26,13 +27,15 @@ inline std::vector<nercc::plan::BatchLatency> linear_profile(double base, double
 /// N <= 3K and every answer count: decoding from more answers, or fewer queries, is better.
 inline nercc::plan::AccuracyTable synthetic_accuracy(const std::vector<nercc::Index>& ks, double loss = 0.1) {
   nercc::plan::AccuracyTable t;
-  for (auto scheme : {nercc::SchemeKind::spline, nercc::SchemeKind::berrut})
+  const std::pair<nercc::SchemeKind, double> losses[] = {{nercc::SchemeKind::spline, loss},
+                                                         {nercc::SchemeKind::berrut, 1.5 * loss}};
+  for (const auto& [scheme, scheme_loss] : losses)
     for (nercc::Index k : ks)
       for (nercc::Index n = k; n <= 3 * k; ++n)
         for (nercc::Index a = k; a <= n; ++a) {
           nercc::plan::AccuracyEntry e;
           e.scheme = scheme, e.num_queries = k, e.num_workers = n, e.answers = a;
-          e.rel_acc = 1.0 - (scheme == nercc::SchemeKind::spline ? 1.0 : 1.5) * loss * double(k) / double(a);
+          e.rel_acc = 1.0 - scheme_loss * double(k) / double(a);
           e.mse = 1.0 - e.rel_acc;
           t.add(e);
         }

@@ -1,12 +1,13 @@
-// A plan as a runtime configuration (link nercc::threads to run it).
+// A plan as a runtime configuration: the bridge from the standard-library-only planner
+// (nercc/plan.hpp) to the runtime (RuntimeParams). Included on its own, by code that runs a plan.
 #pragma once
 
 #include <nercc/config.hpp>
-#include <nercc/errors.hpp>
+#include <nercc/index.hpp>
 #include <nercc/plan/planner.hpp>
 #include <nercc/points.hpp>
 #include <nercc/runtime/params.hpp>
-#include <nercc/types.hpp>
+#include <nercc/schemes.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -16,12 +17,12 @@ NERCC_NAMESPACE_BEGIN
 namespace plan {
 
 /// RuntimeParams for one worker set of `p`: scheme, K, N, the tuned lambdas, ordering and
-/// clustered worker points (coded schemes), stragglers
-/// S = N - quorum (replication/uncoded: S = 0, they decide once every query is covered),
-/// worker_batch = b (a group of b K queries, one call of b coded queries per worker) and the
-/// dimensions. group_timeout is the SLO latency, past which a query has missed it anyway; so is
-/// the deadline, except for a deadline plan (S = 0, deadline = p.deadline). Run `p.worker_sets` runtimes (or transports) to provision the plan.
-/// Throws nercc::invalid_argument for bad dimensions.
+/// clustered worker points (coded schemes), stragglers S = N - quorum (schemes that are not
+/// is_regression: S = 0, they decide once every query is covered), worker_batch = b (a group of
+/// b K queries, one call of b coded queries per worker) and the dimensions. group_timeout is the
+/// SLO latency, past which a query has missed it anyway; so is the deadline, except for a
+/// deadline plan (S = 0, deadline = p.deadline). Run `p.worker_sets` runtimes (or transports) to
+/// provision the plan. Throws nercc::invalid_argument for bad dimensions.
 inline runtime::RuntimeParams to_runtime_params(const Plan& p, const PlanRequest& request, Index input_dim,
                                                 Index output_dim) {
   runtime::RuntimeParams r;
@@ -30,13 +31,14 @@ inline runtime::RuntimeParams to_runtime_params(const Plan& p, const PlanRequest
   r.code.num_workers = p.num_workers;
   r.code.lambda_enc = p.lambda_enc;
   r.code.lambda_dec = p.lambda_dec;
-  if (p.scheme == SchemeKind::spline || p.scheme == SchemeKind::berrut) {
+  const bool coded = scheme_facts(p.scheme).is_regression;
+  if (coded) {
     r.code.ordering = p.ordering;
     if (p.worker_spread > 0.0)
       r.code.worker_points = clustered_worker_points(r.code.resolved_query_points(), p.num_workers, p.worker_spread);
   }
   r.worker_batch = p.batch_size;
-  r.stragglers = (p.scheme == SchemeKind::replication || p.scheme == SchemeKind::uncoded) ? 0 : p.num_workers - p.quorum;
+  r.stragglers = coded ? p.num_workers - p.quorum : 0;
   r.input_dim = input_dim;
   r.output_dim = output_dim;
   const auto slo = std::chrono::duration_cast<runtime::Duration>(std::chrono::duration<double>(request.slo_seconds));
