@@ -1,6 +1,7 @@
 // The optimiser module (opt-in; not included by nercc/nercc.hpp): proximal SVRG, DAP-SVRG, its
 // prox-at-server variant and DAP-SGD, with FISTA as the reference solver. The thread executor
-// needs nercc::threads; the MPI executor is separate: include nercc/optim/mpi_executor.hpp.
+// runs std::threads (nercc::nercc links Threads); the MPI executor is separate: include
+// nercc/optim/mpi_executor.hpp.
 #pragma once
 
 #include <nercc/optim/fista.hpp>

@@ -1,4 +1,4 @@
-// nercc::runtime: the optional serving runtime (std-only threads; link nercc::threads).
+// nercc::runtime: the optional serving runtime (std::thread only; nercc::nercc links Threads).
 // Never included by nercc.hpp.
 #pragma once
 

@@ -1,4 +1,4 @@
-// ThreadExecutor: asynchronous workers as threads of this process (link nercc::threads).
+// ThreadExecutor: asynchronous workers as threads of this process (nercc::nercc links Threads).
 #pragma once
 
 #include <nercc/config.hpp>
