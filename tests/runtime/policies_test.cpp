@@ -77,14 +77,22 @@ TEST_CASE("QuorumOrDeadline: bad settings name the field", "[runtime][policy][er
   CHECK_THROWS_AS(rt::QuorumOrDeadline(0, milliseconds(-5)), nercc::invalid_argument);
 }
 
-TEST_CASE("make_decision_rule follows RuntimeParams", "[runtime][policy]") {
+TEST_CASE("make_decision_rule and make_overload_policy follow RuntimeParams", "[runtime][policy]") {
   rt::RuntimeParams p;
   p.code = code(4, 8);
   p.stragglers = 3;
   p.deadline = milliseconds(42);
+  p.overload.patience = 1;
+  p.overload.min_workers = 6;  // default step: ceil((8 - 6) / 2) = 1
   const auto rule = rt::make_decision_rule(p);
   CHECK(rule->deadline() == milliseconds(42));
   CHECK(rule->quorum(shape(8, 4)) == 5);
+  const auto overload = rt::make_overload_policy(p);
+  CHECK(overload->workers_in_use() == 8);
+  CHECK(overload->observe(1.0) == rt::OverloadAction::lower_redundancy);
+  CHECK(overload->workers_in_use() == 7);
+  CHECK(overload->observe(1.0) == rt::OverloadAction::lower_redundancy);
+  CHECK(overload->workers_in_use() == 6);
 }
 
 TEST_CASE("OverloadController: lowers redundancy, then sheds, and undoes one step at a time", "[runtime][policy]") {

@@ -6,10 +6,8 @@
 #include <nercc/index.hpp>
 #include <nercc/runtime/clock.hpp>
 #include <nercc/runtime/group_log.hpp>
-#include <nercc/runtime/params.hpp>
 
 #include <algorithm>
-#include <memory>
 #include <optional>
 
 NERCC_NAMESPACE_BEGIN
@@ -34,8 +32,8 @@ struct CollectProgress {
 
 /// A policy deciding groups. The collect stage asks it after every resolved call, and arms one
 /// timer per group at dispatch + deadline(); shutdown decides every group it has not. A new
-/// rule is a class implementing this interface plus its case in make_decision_rule. Rules are
-/// immutable once built and called from many threads at once.
+/// rule is a class implementing this interface plus its case in make_decision_rule
+/// (policies.hpp). Rules are immutable once built and called from many threads at once.
 class DecisionRule {
  public:
   virtual ~DecisionRule() = default;
@@ -73,11 +71,6 @@ class QuorumOrDeadline final : public DecisionRule {
   Index stragglers_;
   Duration deadline_;
 };
-
-/// The rule a Runtime with `params` uses: where a new rule is registered.
-inline std::unique_ptr<const DecisionRule> make_decision_rule(const RuntimeParams& params) {
-  return std::make_unique<QuorumOrDeadline>(params.stragglers, params.deadline);
-}
 
 }  // namespace runtime
 NERCC_NAMESPACE_END

@@ -63,10 +63,29 @@ inline const char* to_string(OverloadAction a) {
   return "unknown";
 }
 
-/// The controller as a pure state machine over load observations: no clock, no queues, no
-/// locks. The owner feeds it loads and applies what it says (workers_in_use() for the next
-/// groups, shedding() for admission). Not synchronised: the owner serialises observe().
-class OverloadController {
+/// A policy against overload, as a pure state machine over load observations: no clock, no
+/// queues, no locks. The runtime feeds it loads and applies what it says (workers_in_use() for
+/// the next groups, shedding() for admission) and counts every action. Not synchronised: the
+/// runtime serialises calls. A new policy is a class implementing this interface plus its case
+/// in make_overload_policy (policies.hpp).
+class OverloadPolicy {
+ public:
+  virtual ~OverloadPolicy() = default;
+  /// One observation of the load (the fuller of the admission queue and the in-flight window,
+  /// as a fraction of capacity).
+  virtual OverloadAction observe(double load) = 0;
+  /// Workers each new group uses.
+  virtual Index workers_in_use() const = 0;
+  /// True while admission is being shed.
+  virtual bool shedding() const = 0;
+  /// False when observe() never acts (the runtime then skips measuring the load).
+  virtual bool enabled() const = 0;
+};
+
+/// The watermark controller of OverloadParams: after `patience` observations at or above the
+/// high watermark, lower redundancy by a step, then shed at the floor; after `patience` at or
+/// below the low watermark, undo one step.
+class OverloadController final : public OverloadPolicy {
  public:
   /// `params` must be valid for `code` (OverloadParams::validate).
   OverloadController(const OverloadParams& params, const CodeParams& code)
@@ -76,8 +95,8 @@ class OverloadController {
         max_workers_(code.num_workers),
         workers_(code.num_workers) {}
 
-  /// One observation of the load (a fraction of capacity). Disabled: nothing changes.
-  OverloadAction observe(double load) {
+  /// Disabled: nothing changes.
+  OverloadAction observe(double load) override {
     if (!params_.enabled) return OverloadAction::none;
     if (load >= params_.high_watermark) ++over_, under_ = 0;
     else if (load <= params_.low_watermark) ++under_, over_ = 0;
@@ -106,11 +125,10 @@ class OverloadController {
     return OverloadAction::none;
   }
 
-  /// Workers each new group uses (N until lowered, never below the floor).
-  Index workers_in_use() const { return workers_; }
-  /// True while admission is being shed.
-  bool shedding() const { return shedding_; }
-  bool enabled() const { return params_.enabled; }
+  /// N until lowered, never below the floor.
+  Index workers_in_use() const override { return workers_; }
+  bool shedding() const override { return shedding_; }
+  bool enabled() const override { return params_.enabled; }
 
  private:
   OverloadParams params_;

@@ -3,7 +3,8 @@
 // stage threads and their queues; the policies and services they use are units of their own:
 // DecisionRule (decision_rule.hpp), OverloadController (overload_controller.hpp), TimerService
 // (timer_service.hpp), MetricsRecorder (metrics_recorder.hpp), padding (padding.hpp), the
-// transport contract (transport.hpp) and outcomes (outcome.hpp).
+// transport contract (transport.hpp) and outcomes (outcome.hpp); policies.hpp chooses the
+// policies from RuntimeParams.
 #pragma once
 
 #include <nercc/config.hpp>
@@ -20,6 +21,7 @@
 #include <nercc/runtime/overload_controller.hpp>
 #include <nercc/runtime/padding.hpp>
 #include <nercc/runtime/params.hpp>
+#include <nercc/runtime/policies.hpp>
 #include <nercc/runtime/timer_service.hpp>
 #include <nercc/runtime/transport.hpp>
 #include <nercc/types.hpp>
@@ -116,7 +118,7 @@ struct Core {
         decode_q(params.max_inflight_groups, QueuePolicy::block),
         io_q(std::numeric_limits<std::size_t>::max(), QueuePolicy::reject),
         metrics(code.num_workers()),
-        overload(params.overload, params.code),
+        overload(make_overload_policy(params)),
         timers(clock, &idle) {}
 
   RuntimeParams params;
@@ -137,8 +139,8 @@ struct Core {
   MetricsRecorder metrics;
 
   std::mutex control_mutex;
-  OverloadController overload;       // guarded by control_mutex
-  std::atomic<bool> shedding{false};  // overload.shedding(), read without the lock by submit
+  std::unique_ptr<OverloadPolicy> overload;  // guarded by control_mutex
+  std::atomic<bool> shedding{false};         // overload->shedding(), read without the lock by submit
 
   mutable std::mutex inflight_mutex;
   std::condition_variable inflight_cv;
@@ -196,18 +198,18 @@ struct Core {
 
   // Load: the fuller of the admission queue and the in-flight window.
   void observe_load() {
-    if (!overload.enabled()) return;
+    if (!overload->enabled()) return;
     const double load = std::max(double(admission.size()) / double(admission.capacity()),
                                  double(inflight_count.load()) / double(params.max_inflight_groups));
     std::lock_guard<std::mutex> guard(control_mutex);
-    const OverloadAction action = overload.observe(load);
-    shedding.store(overload.shedding());
-    metrics.overload(action, overload.workers_in_use(), overload.shedding());
+    const OverloadAction action = overload->observe(load);
+    shedding.store(overload->shedding());
+    metrics.overload(action, overload->workers_in_use(), overload->shedding());
   }
 
   Index workers_in_use() {
     std::lock_guard<std::mutex> guard(control_mutex);
-    return overload.workers_in_use();
+    return overload->workers_in_use();
   }
 
   // ---- stages ----
