@@ -4,8 +4,8 @@
 #include "../common/cli.hpp"
 #include "models.hpp"
 #include "progress.hpp"
+#include "variants.hpp"
 
-#include <nercc/ordering.hpp>
 #include <nercc/runtime/any_code.hpp>
 #include <nercc/tune.hpp>
 
@@ -21,7 +21,6 @@
 #include <iterator>
 #include <limits>
 #include <map>
-#include <memory>
 #include <numeric>
 #include <random>
 #include <set>
@@ -35,7 +34,16 @@
 namespace {
 
 using nercc::Index;
+using nercc_examples::BatchCode;
 using nercc_examples::FloatRowMatrix;
+using nercc_examples::Role;
+using nercc_examples::Shape;
+using nercc_examples::Tuning;
+using nercc_examples::Variant;
+using nercc_examples::VariantCode;
+using nercc_examples::Workers;
+using nercc_examples::is_coded;
+using nercc_examples::variants;
 namespace fs = std::filesystem;
 
 const char* const usage = R"(usage: nercc_fashion_mnist_experiment [options]
@@ -89,10 +97,6 @@ const char* const worker_count_note =
     "sit on K of the N workers, so a straggler among those loses its query. Replicated and "
     "uncoded answers are exact, so their MSE (over the queries that have an answer) is 0; a lost "
     "query counts as a disagreement in RelAcc.";
-
-struct Shape {
-  Index n, k;
-};
 
 struct Options {
   std::string out = "docs/results/fashion_mnist";
@@ -208,78 +212,19 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// The schemes, in the order of every table and plot. The coded ones come first; those from
-// nercc_chain to nercc_two_opt_cumdist are the ordering and placement variants (--no-orderings
-// leaves them out).
-enum Scheme {
-  nercc_tuned,
-  nercc_zero,
-  berrut,
-  nercc_chain,
-  nercc_two_opt,
-  nercc_principal,
-  nercc_two_opt_wide,
-  berrut_two_opt,
-  nercc_two_opt_cumdist,
-  nercc_clustered,
-  nercc_two_opt_clustered,
-  berrut_two_opt_clustered,
-  replication,
-  uncoded,
-  scheme_count
-};
-constexpr int first_variant = nercc_chain;
-constexpr int coded_count = replication;  // schemes whose workers get coded queries
-const char* const scheme_names[scheme_count] = {
-    "nercc_tuned",     "nercc_lambda0",  "berrut",         "nercc_chain", "nercc_two_opt", "nercc_principal",
-    "nercc_two_opt_wide", "berrut_two_opt", "nercc_two_opt_cumdist", "nercc_clustered", "nercc_two_opt_clustered",
-    "berrut_two_opt_clustered", "replication", "uncoded"};
-const char* const scheme_titles[scheme_count] = {"NeRCC (tuned)",
-                                                 "NeRCC (lambda = 0)",
-                                                 "Berrut (BACC)",
-                                                 "NeRCC + greedy chain",
-                                                 "NeRCC + 2-opt",
-                                                 "NeRCC + principal direction",
-                                                 "NeRCC + 2-opt, wide query points",
-                                                 "Berrut + 2-opt",
-                                                 "NeRCC + 2-opt, chain-distance query points",
-                                                 "NeRCC, clustered worker points",
-                                                 "NeRCC + 2-opt, clustered worker points",
-                                                 "Berrut + 2-opt, clustered worker points",
-                                                 "replication",
-                                                 "uncoded"};
+bool active(const Options& o, const Variant& v) { return o.orderings || v.role != Role::variant; }
 
-bool active(const Options& o, int scheme) {
-  return o.orderings || scheme < first_variant || scheme >= coded_count;
-}
-
-struct Stat {
-  double mean = std::nan(""), ci95 = std::nan(""), min = std::nan(""), max = std::nan("");
-  Index count = 0;
-};
-
-Stat summarise(const std::vector<double>& v) {
-  Stat s;
-  s.count = Index(v.size());
-  if (v.empty()) return s;
-  double sum = 0, sq = 0;
-  for (double x : v) sum += x;
-  s.mean = sum / double(v.size());
-  for (double x : v) sq += (x - s.mean) * (x - s.mean);
-  s.ci95 = v.size() > 1 ? 1.96 * std::sqrt(sq / double(v.size() - 1) / double(v.size())) : 0.0;
-  s.min = *std::min_element(v.begin(), v.end());
-  s.max = *std::max_element(v.begin(), v.end());
-  return s;
-}
+/// The 95% confidence half-width of a mean: 1.96 standard errors.
+double ci95(const nercc::MetricEstimate& e) { return 1.96 * e.std_error; }
 
 struct Row {
   std::string model;
   Index n = 0, k = 0, s = 0;
-  Scheme scheme = nercc_tuned;
+  std::size_t variant = 0;  ///< position in variants()
   double lambda_enc = std::nan(""), lambda_dec = std::nan("");
   double worker_spread = std::nan("");  ///< tuned spread of the clustered worker points
   Index trials = 0;
-  Stat mse, relacc;
+  nercc::MetricEstimate mse, relacc;
   double available = 0;
   double encode_us = std::nan("");  ///< mean wall time of encoding one batch, ordering included
 };
@@ -302,26 +247,19 @@ std::vector<Index> sample_indices(std::mt19937_64& rng, Index n, Index count) {
   return picked;
 }
 
-Index argmax(const float* row, Index m) {
-  Index best = 0;
-  for (Index c = 1; c < m; ++c)
-    if (row[c] > row[best]) best = c;
-  return best;
-}
-
 // Per-trial metrics of decoded rows against the uncoded outputs; unavailable rows count as
 // disagreements and are left out of the MSE.
 struct TrialMetrics {
   std::vector<double> mse, relacc, available;
-  void add(const nercc::RowMatrix<float>& decoded, const std::vector<bool>& ok, const nercc::RowMatrix<float>& truth) {
+  void add(const nercc::DecodeResult<float>& r, const nercc::RowMatrix<float>& truth) {
     const Index k = truth.rows(), m = truth.cols();
     double sq = 0;
     Index used = 0, agree = 0;
     for (Index q = 0; q < k; ++q) {
-      if (!ok[std::size_t(q)]) continue;
+      if (!r.available[std::size_t(q)]) continue;
       ++used;
-      sq += (decoded.row(q).cast<double>() - truth.row(q).cast<double>()).squaredNorm();
-      agree += argmax(decoded.row(q).data(), m) == argmax(truth.row(q).data(), m) ? 1 : 0;
+      sq += (r.values.row(q).cast<double>() - truth.row(q).cast<double>()).squaredNorm();
+      agree += nercc::argmax_of_row(r.values.row(q)) == nercc::argmax_of_row(truth.row(q)) ? 1 : 0;
     }
     if (used > 0) mse.push_back(sq / double(used * m));
     relacc.push_back(double(agree) / double(k));
@@ -329,142 +267,83 @@ struct TrialMetrics {
   }
 };
 
-nercc::CodeParams code_params(Shape shape, nercc::OrderingMethod ordering = nercc::OrderingMethod::as_given) {
-  nercc::CodeParams p;
-  p.num_queries = shape.k;
-  p.num_workers = shape.n;
-  p.ordering = ordering;
-  return p;
-}
-
-// The default query points stretched so the outermost ones sit at -1 and 1, where the outermost
-// worker points are: no worker extrapolates past the queries.
-std::vector<double> wide_query_points(Index k) {
-  std::vector<double> a = nercc::chebyshev_first_kind(k);
-  const double scale = 1.0 / std::abs(a.front());
-  for (double& v : a) v *= scale;
-  return a;
-}
-
-// Query points spaced like the cumulative distances along the batch's chain (the placement the
-// issue proposed; measured here, not kept in the library): position i of `ordered` gets
-// a_min + (a_max - a_min) c_i / c_K over the default points' range.
-std::vector<double> chain_distance_points(const nercc::RowMatrix<float>& ordered) {
-  const Index k = ordered.rows();
-  const std::vector<double> cheb = nercc::chebyshev_first_kind(k);
-  const double lo = -std::abs(cheb.front()), hi = std::abs(cheb.front());
-  std::vector<double> c(static_cast<std::size_t>(k), 0.0);
-  for (Index i = 1; i < k; ++i)
-    c[std::size_t(i)] = c[std::size_t(i - 1)] + (ordered.row(i) - ordered.row(i - 1)).cast<double>().norm();
-  const double total = c.back() > 0 ? c.back() : 1.0;
-  std::vector<double> a(static_cast<std::size_t>(k));
-  // The small even term keeps the points distinct when two images are equal.
-  for (Index i = 0; i < k; ++i)
-    a[std::size_t(i)] = lo + (hi - lo) * (0.999 * c[std::size_t(i)] / total + 0.001 * double(i) / double(k - 1));
-  return a;
-}
-
-// Tunes NeRCC (and its ordering/placement variants) for (shape, S) on training images, then runs
-// every scheme on the same random test batches and answered sets.
+// Tunes every tuned variant for (shape, S) on training images, then runs every variant on the
+// same random test batches and answered sets.
 std::vector<Row> run_point(const Options& o, const nercc_examples::Classifier& clf, nercc_examples::FmnistModel model,
                            const Eigen::Ref<const FloatRowMatrix>& train, const Eigen::Ref<const FloatRowMatrix>& test,
                            Shape shape, Index s) {
   const int threads = o.threads;
   auto logits = [&clf, threads](const nercc::RowMatrix<float>& x) { return clf.logits(x, threads); };
-  using nercc::OrderingMethod;
-  using nercc::SchemeKind;
   const Index n = shape.n, k = shape.k;
+  const auto& table = variants();
 
   // Every tuning sees the same calibration samples (same seed), so they compare like for like.
-  auto tune = [&](nercc::CodeParams code, std::vector<double> spreads = {},
-                  nercc::SchemeKind kind = nercc::SchemeKind::spline) {
+  // Variants whose TuneParams agree in the fields variants set share one tuning (as
+  // nercc_two_opt_cumdist shares nercc_two_opt's).
+  std::map<std::tuple<int, int, std::vector<double>, std::vector<double>>, nercc::TuneResult> tunings;
+  auto tune = [&](const Variant& v) -> const nercc::TuneResult& {
     nercc::TuneParams tp;
-    tp.code = std::move(code);
-    tp.worker_spreads = std::move(spreads);
-    tp.scheme = kind;
+    tp.code = untuned_params(v, shape);
+    if (v.workers == Workers::clustered) tp.worker_spreads = o.worker_spreads;
+    tp.scheme = v.scheme;
     tp.stragglers = {s};
     tp.seed = derive_seed(o.seed, model, shape, s, 0);
     tp.batches = o.tune_batches;
     tp.answered_sets = o.tune_sets;
-    return nercc::tune_lambdas(tp, train, logits);
+    const auto key = std::make_tuple(int(tp.scheme), int(tp.code.ordering), tp.code.query_points, tp.worker_spreads);
+    auto it = tunings.find(key);
+    if (it == tunings.end()) it = tunings.emplace(key, nercc::tune_lambdas(tp, train, logits)).first;
+    return it->second;
   };
-  nercc::CodeParams wide = code_params(shape, OrderingMethod::greedy_two_opt);
-  wide.query_points = wide_query_points(k);
-  std::vector<nercc::TuneResult> tuned(static_cast<std::size_t>(coded_count));
-  tuned[nercc_tuned] = tune(code_params(shape));
-  if (o.orderings) {
-    tuned[nercc_chain] = tune(code_params(shape, OrderingMethod::greedy_chain));
-    tuned[nercc_two_opt] = tune(code_params(shape, OrderingMethod::greedy_two_opt));
-    tuned[nercc_principal] = tune(code_params(shape, OrderingMethod::principal_direction));
-    tuned[nercc_two_opt_wide] = tune(wide);
-    tuned[nercc_clustered] = tune(code_params(shape), o.worker_spreads);
-    tuned[nercc_two_opt_clustered] = tune(code_params(shape, OrderingMethod::greedy_two_opt), o.worker_spreads);
-    // Berrut has no lambdas; the tuner still picks its spread on the same training samples.
-    tuned[berrut_two_opt_clustered] =
-        tune(code_params(shape, OrderingMethod::greedy_two_opt), o.worker_spreads, nercc::SchemeKind::berrut);
-    // Its points change with every batch, which the tuner does not model: it borrows 2-opt's lambdas.
-    tuned[nercc_two_opt_cumdist].code = tuned[nercc_two_opt].code;
+
+  // The active variants; the coded ones get N model rows per trial, the others answer exactly.
+  std::vector<std::size_t> shown, coded;
+  std::vector<std::optional<VariantCode>> codes(table.size());
+  std::vector<std::optional<nercc::runtime::AnyCode<float>>> exact(table.size());
+  std::vector<double> spread(table.size(), std::nan(""));
+  for (std::size_t c = 0; c < table.size(); ++c) {
+    const Variant& v = table[c];
+    if (!active(o, v)) continue;
+    shown.push_back(c);
+    nercc::CodeParams params = untuned_params(v, shape);
+    if (v.tuning == Tuning::tuned) {
+      const nercc::TuneResult& r = tune(v);
+      params = r.code;
+      if (r.worker_spread > 0) spread[c] = r.worker_spread;
+    }
+    if (is_coded(v)) {
+      coded.push_back(c);
+      codes[c].emplace(v, std::move(params));
+    } else {
+      exact[c].emplace(v.scheme, params);
+    }
   }
 
-  // The codes of the coded schemes (nercc_two_opt_cumdist builds one per batch instead).
-  std::vector<std::unique_ptr<nercc::runtime::AnyCode<float>>> codes(static_cast<std::size_t>(coded_count));
-  auto add = [&](int scheme, SchemeKind kind, const nercc::CodeParams& p) {
-    if (active(o, scheme)) codes[std::size_t(scheme)] = std::make_unique<nercc::runtime::AnyCode<float>>(kind, p);
-  };
-  add(nercc_tuned, SchemeKind::spline, tuned[nercc_tuned].code);
-  add(nercc_zero, SchemeKind::spline, code_params(shape));
-  add(berrut, SchemeKind::berrut, code_params(shape));
-  for (int c : {nercc_chain, nercc_two_opt, nercc_principal, nercc_two_opt_wide, nercc_clustered, nercc_two_opt_clustered})
-    add(c, SchemeKind::spline, tuned[std::size_t(c)].code);
-  add(berrut_two_opt, SchemeKind::berrut, code_params(shape, OrderingMethod::greedy_two_opt));
-  add(berrut_two_opt_clustered, SchemeKind::berrut, tuned[berrut_two_opt_clustered].code);
-  const nercc::runtime::AnyCode<float> replicated(SchemeKind::replication, code_params(shape));
-  const nercc::runtime::AnyCode<float> uncoded_code(SchemeKind::uncoded, code_params({k, k}));
-  std::vector<int> coded_schemes;
-  for (int c = 0; c < coded_count; ++c)
-    if (active(o, c)) coded_schemes.push_back(c);
-  const Index coded = Index(coded_schemes.size());
-
-  TrialMetrics metrics[scheme_count];
-  double encode_seconds[scheme_count] = {};
+  std::vector<TrialMetrics> metrics(table.size());
+  std::vector<double> encode_seconds(table.size(), 0.0);
   using Clock = std::chrono::steady_clock;
   auto seconds_since = [](Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); };
 
   std::mt19937_64 rng(derive_seed(o.seed, model, shape, s, 1));
   // Trials in chunks: one model call per chunk on the plain and the coded queries of its trials.
-  const Index rows_per_trial = k + coded * n;
+  const Index rows_per_trial = k + Index(coded.size()) * n;
   const Index chunk = std::max<Index>(1, 4096 / rows_per_trial);
+  nercc::QueryOrder identity(static_cast<std::size_t>(k));
+  std::iota(identity.begin(), identity.end(), Index(0));
   for (Index t0 = 0; t0 < o.trials; t0 += chunk) {
     const Index count = std::min(chunk, o.trials - t0);
     nercc::RowMatrix<float> inputs(count * rows_per_trial, test.cols());
     std::vector<std::vector<Index>> answered(static_cast<std::size_t>(count));
-    // orders[t][i]: the batch order of coded scheme coded_schemes[i] in trial t.
-    std::vector<std::vector<nercc::QueryOrder>> orders(static_cast<std::size_t>(count),
-                                                       std::vector<nercc::QueryOrder>(coded_schemes.size()));
-    std::vector<std::vector<double>> cumdist_points(static_cast<std::size_t>(count));
+    // batches[t][i]: what coded variant coded[i] needs to decode trial t.
+    std::vector<std::vector<BatchCode>> batches(static_cast<std::size_t>(count), std::vector<BatchCode>(coded.size()));
     for (Index t = 0; t < count; ++t) {
       const auto batch = sample_indices(rng, test.rows(), k);
       auto block = inputs.middleRows(t * rows_per_trial, rows_per_trial);
       for (Index q = 0; q < k; ++q) block.row(q) = test.row(batch[std::size_t(q)]);
-      for (std::size_t i = 0; i < coded_schemes.size(); ++i) {
-        const int c = coded_schemes[i];
-        auto out = block.middleRows(k + Index(i) * n, n);
-        nercc::QueryOrder& order = orders[std::size_t(t)][i];
+      for (std::size_t i = 0; i < coded.size(); ++i) {
         const auto start = Clock::now();
-        if (c == nercc_two_opt_cumdist) {
-          order = nercc::order_queries(block.topRows(k), OrderingMethod::greedy_two_opt);
-          nercc::RowMatrix<float> ordered(k, test.cols());
-          for (Index q = 0; q < k; ++q) ordered.row(q) = block.row(order[std::size_t(q)]);
-          nercc::CodeParams p = tuned[nercc_two_opt_cumdist].code;
-          p.ordering = OrderingMethod::as_given;
-          p.query_points = chain_distance_points(ordered);
-          p.decoder_cache_capacity = 0;
-          out = nercc::Encoder<nercc::SplineScheme, float>(p).encode(ordered);
-          cumdist_points[std::size_t(t)] = p.query_points;
-        } else {
-          codes[std::size_t(c)]->encode_into(block.topRows(k), out, order);
-        }
-        encode_seconds[c] += seconds_since(start);
+        codes[coded[i]]->encode(block.topRows(k), block.middleRows(k + Index(i) * n, n), batches[std::size_t(t)][i]);
+        encode_seconds[coded[i]] += seconds_since(start);
       }
       answered[std::size_t(t)] = sample_indices(rng, n, n - s);
     }
@@ -474,57 +353,42 @@ std::vector<Row> run_point(const Options& o, const nercc_examples::Classifier& c
       const nercc::RowMatrix<float> truth = block.topRows(k);
       const auto& ids = answered[std::size_t(t)];
       nercc::RowMatrix<float> got(Index(ids.size()), truth.cols());
-      for (std::size_t i = 0; i < coded_schemes.size(); ++i) {
-        const int c = coded_schemes[i];
-        const nercc::QueryOrder& order = orders[std::size_t(t)][i];
+      for (std::size_t i = 0; i < coded.size(); ++i) {
         for (std::size_t j = 0; j < ids.size(); ++j) got.row(Index(j)) = block.row(k + Index(i) * n + ids[j]);
-        if (c == nercc_two_opt_cumdist) {
-          nercc::CodeParams p = tuned[nercc_two_opt_cumdist].code;
-          p.ordering = OrderingMethod::as_given;
-          p.query_points = cumdist_points[std::size_t(t)];
-          p.decoder_cache_capacity = 0;
-          const auto r = nercc::Decoder<nercc::SplineScheme, float>(p).decode(ids, got);
-          nercc::RowMatrix<float> values(k, truth.cols());
-          for (Index q = 0; q < k; ++q) values.row(order[std::size_t(q)]) = r.values.row(q);
-          metrics[c].add(values, r.available, truth);
-        } else {
-          const auto r = codes[std::size_t(c)]->decode(ids, got, order);
-          metrics[c].add(r.values, r.available, truth);
-        }
+        metrics[coded[i]].add(codes[coded[i]]->decode(ids, got, batches[std::size_t(t)][i]), truth);
       }
-      // Replicas and uncoded workers return f(x) itself: the model is deterministic.
-      const nercc::QueryOrder identity = nercc::detail::identity_permutation(k);
-      for (std::size_t j = 0; j < ids.size(); ++j) got.row(Index(j)) = truth.row(replicated.query_of_worker(ids[j]));
-      const auto rep = replicated.decode(ids, got, identity);
-      metrics[replication].add(rep.values, rep.available, truth);
-      std::vector<Index> own;
-      for (Index w : ids)
-        if (w < k) own.push_back(w);
-      nercc::RowMatrix<float> own_out(Index(own.size()), truth.cols());
-      for (std::size_t j = 0; j < own.size(); ++j) own_out.row(Index(j)) = truth.row(own[j]);
-      const auto unc = uncoded_code.decode(own, own_out, identity);
-      metrics[uncoded].add(unc.values, unc.available, truth);
+      // Replicas and uncoded workers return f(x) itself (the model is deterministic); a code
+      // with fewer than N workers sees those of its group only.
+      for (std::size_t c : shown) {
+        if (!exact[c]) continue;
+        const nercc::runtime::AnyCode<float>& code = *exact[c];
+        std::vector<Index> own;
+        for (Index w : ids)
+          if (w < code.num_workers()) own.push_back(w);
+        nercc::RowMatrix<float> own_out(Index(own.size()), truth.cols());
+        for (std::size_t j = 0; j < own.size(); ++j) own_out.row(Index(j)) = truth.row(code.query_of_worker(own[j]));
+        metrics[c].add(code.decode(own, own_out, identity), truth);
+      }
     }
   }
 
   std::vector<Row> rows;
-  for (int c = 0; c < scheme_count; ++c) {
-    if (!active(o, c)) continue;
+  for (std::size_t c : shown) {
+    const Variant& v = table[c];
     Row r;
     r.model = nercc_examples::to_string(model);
     r.n = n;
     r.k = k;
     r.s = s;
-    r.scheme = Scheme(c);
-    if (c < coded_count && c != nercc_zero && c != berrut && c != berrut_two_opt && c != berrut_two_opt_clustered)
-      r.lambda_enc = tuned[std::size_t(c)].code.lambda_enc, r.lambda_dec = tuned[std::size_t(c)].code.lambda_dec;
-    if (c == nercc_zero) r.lambda_enc = 0.0, r.lambda_dec = 0.0;
-    if (c < coded_count && tuned[std::size_t(c)].worker_spread > 0) r.worker_spread = tuned[std::size_t(c)].worker_spread;
-    if (c < coded_count) r.encode_us = 1e6 * encode_seconds[c] / double(o.trials);
+    r.variant = c;
+    if (nercc::scheme_facts(v.scheme).has_lambdas)
+      r.lambda_enc = codes[c]->params().lambda_enc, r.lambda_dec = codes[c]->params().lambda_dec;
+    r.worker_spread = spread[c];
+    if (is_coded(v)) r.encode_us = 1e6 * encode_seconds[c] / double(o.trials);
     r.trials = o.trials;
-    r.mse = summarise(metrics[c].mse);
-    r.relacc = summarise(metrics[c].relacc);
-    r.available = summarise(metrics[c].available).mean;
+    r.mse = nercc::summarise(metrics[c].mse);
+    r.relacc = nercc::summarise(metrics[c].relacc);
+    r.available = nercc::summarise(metrics[c].available).mean;
     rows.push_back(r);
   }
   return rows;
@@ -542,10 +406,10 @@ void write_csv(const fs::path& file, const std::vector<Row>& rows) {
   f << "model,N,K,S,scheme,lambda_enc,lambda_dec,trials,mse_mean,mse_ci95,mse_min,mse_max,mse_trials,"
        "relacc_mean,relacc_ci95,relacc_min,relacc_max,available_mean,encode_us_mean,worker_spread\n";
   for (const Row& r : rows)
-    f << r.model << ',' << r.n << ',' << r.k << ',' << r.s << ',' << scheme_names[r.scheme] << ','
+    f << r.model << ',' << r.n << ',' << r.k << ',' << r.s << ',' << variants()[r.variant].name << ','
       << num(r.lambda_enc) << ',' << num(r.lambda_dec) << ',' << r.trials << ',' << num(r.mse.mean, 6) << ','
-      << num(r.mse.ci95) << ',' << num(r.mse.min) << ',' << num(r.mse.max) << ',' << r.mse.count << ','
-      << num(r.relacc.mean, 6) << ',' << num(r.relacc.ci95) << ',' << num(r.relacc.min) << ','
+      << num(ci95(r.mse)) << ',' << num(r.mse.min) << ',' << num(r.mse.max) << ',' << r.mse.trials << ','
+      << num(r.relacc.mean, 6) << ',' << num(ci95(r.relacc)) << ',' << num(r.relacc.min) << ','
       << num(r.relacc.max) << ',' << num(r.available, 6) << ',' << num(r.encode_us) << ','
       << num(r.worker_spread) << '\n';
   if (!f) throw std::runtime_error("cannot write " + file.string());
@@ -569,13 +433,15 @@ std::vector<Row> read_csv(const fs::path& file) {
     Row r;
     r.model = v[0];
     r.n = integer(v[1]), r.k = integer(v[2]), r.s = integer(v[3]);
-    const auto name = std::find(std::begin(scheme_names), std::end(scheme_names), v[4]);
-    if (name == std::end(scheme_names)) throw std::runtime_error(file.string() + ": unknown scheme " + v[4]);
-    r.scheme = Scheme(name - std::begin(scheme_names));
+    try {
+      r.variant = nercc_examples::variant_index(v[4]);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(file.string() + ": " + e.what());
+    }
     r.lambda_enc = real(v[5]), r.lambda_dec = real(v[6]);
     r.trials = integer(v[7]);
-    r.mse = Stat{real(v[8]), real(v[9]), real(v[10]), real(v[11]), integer(v[12])};
-    r.relacc = Stat{real(v[13]), real(v[14]), real(v[15]), real(v[16]), r.trials};
+    r.mse = nercc::MetricEstimate{real(v[8]), real(v[9]) / 1.96, real(v[10]), real(v[11]), integer(v[12])};
+    r.relacc = nercc::MetricEstimate{real(v[13]), real(v[14]) / 1.96, real(v[15]), real(v[16]), r.trials};
     r.available = real(v[17]);
     r.encode_us = real(v[18]);
     r.worker_spread = real(v[19]);
@@ -584,7 +450,7 @@ std::vector<Row> read_csv(const fs::path& file) {
   return rows;
 }
 
-using Group = std::map<Index, std::vector<const Row*>>;  // S -> rows by scheme
+using Group = std::map<Index, std::vector<const Row*>>;  // S -> rows by position in variants()
 
 // Rows of one (model, shape), keyed by S.
 Group group_of(const std::vector<Row>& rows, const std::string& model, Shape shape) {
@@ -592,11 +458,21 @@ Group group_of(const std::vector<Row>& rows, const std::string& model, Shape sha
   for (const Row& r : rows)
     if (r.model == model && r.n == shape.n && r.k == shape.k) {
       auto& v = g[r.s];
-      v.resize(scheme_count, nullptr);
-      v[std::size_t(r.scheme)] = &r;
+      v.resize(variants().size(), nullptr);
+      v[r.variant] = &r;
     }
   return g;
 }
+
+// The row of the variant called `name` among the rows of one S.
+const Row& row_of(const std::vector<const Row*>& rows, const char* name) {
+  const Row* r = rows[nercc_examples::variant_index(name)];
+  if (r == nullptr) throw std::runtime_error(std::string("no results for scheme ") + name);
+  return *r;
+}
+
+// The coded variants of the ordering table: all but the baseline.
+bool in_ordering_table(const Variant& v) { return is_coded(v) && v.role != Role::baseline; }
 
 std::string plot_stem(const std::string& model, Shape shape) {
   return model + "_N" + std::to_string(shape.n) + "_K" + std::to_string(shape.k);
@@ -608,29 +484,32 @@ void write_ordering_table(std::ofstream& f, const Group& g) {
   f << "\nQuery ordering and point placement (each cell: MSE / RelAcc; best ratio: the lowest MSE of the "
        "NeRCC ordering and placement variants over Berrut's MSE; clustered worker points: "
        "nercc::clustered_worker_points with the spread tuned on training images):\n\n| S |";
-  for (int c = 0; c < coded_count; ++c)
-    if (c != nercc_zero) f << ' ' << scheme_titles[c] << " |";
+  const auto& table = variants();
+  std::vector<std::size_t> columns;
+  for (std::size_t c = 0; c < table.size(); ++c)
+    if (in_ordering_table(table[c])) columns.push_back(c);
+  for (std::size_t c : columns) f << ' ' << table[c].title << " |";
   f << " best ratio |\n|---|";
-  for (int c = 1; c < coded_count; ++c) f << "---|";
+  for (std::size_t i = 0; i < columns.size(); ++i) f << "---|";
   f << "---|\n";
-  std::vector<double> encode_us(static_cast<std::size_t>(coded_count), 0.0);
+  std::vector<double> encode_us(table.size(), 0.0);
   for (const auto& [s, v] : g) {
     f << "| " << s << " |";
     double best = std::numeric_limits<double>::infinity();
-    for (int c = 0; c < coded_count; ++c) {
-      if (c == nercc_zero) continue;
-      const Row& r = *v[std::size_t(c)];
+    for (std::size_t c : columns) {
+      const Row& r = *v[c];
       f << ' ' << num(r.mse.mean) << " / " << num(r.relacc.mean);
       if (!std::isnan(r.worker_spread)) f << " (spread " << num(r.worker_spread, 2) << ")";
       f << " |";
-      if (c >= first_variant && c != berrut_two_opt && c != berrut_two_opt_clustered) best = std::min(best, r.mse.mean);
-      encode_us[std::size_t(c)] += r.encode_us / double(g.size());
+      if (table[c].role == Role::variant && nercc::scheme_facts(table[c].scheme).has_lambdas)
+        best = std::min(best, r.mse.mean);
+      encode_us[c] += r.encode_us / double(g.size());
     }
-    f << ' ' << num(best / v[berrut]->mse.mean, 3) << " |\n";
+    f << ' ' << num(best / row_of(v, "berrut").mse.mean, 3) << " |\n";
   }
   f << "\nEncode time per batch (microseconds, mean over S; ordering included, wall time of one thread):";
-  for (int c = 0; c < coded_count; ++c)
-    if (c != nercc_zero) f << (c ? "; " : " ") << scheme_titles[c] << " " << num(encode_us[std::size_t(c)], 3);
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    f << (i ? "; " : " ") << table[columns[i]].title << " " << num(encode_us[columns[i]], 3);
   f << ".\n";
 }
 
@@ -661,12 +540,12 @@ void write_markdown(const fs::path& file, const Options& o, const std::vector<Ro
            "RelAcc | ratio | replication RelAcc | uncoded RelAcc |\n"
         << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
       for (const auto& [s, v] : g) {
-        const Row &t = *v[nercc_tuned], &z = *v[nercc_zero], &b = *v[berrut];
-        f << "| " << s << " | " << num(t.mse.mean) << " ± " << num(t.mse.ci95, 2) << " | " << num(t.relacc.mean)
+        const Row &t = row_of(v, "nercc_tuned"), &z = row_of(v, "nercc_lambda0"), &b = row_of(v, "berrut");
+        f << "| " << s << " | " << num(t.mse.mean) << " ± " << num(ci95(t.mse), 2) << " | " << num(t.relacc.mean)
           << " | " << num(t.lambda_enc, 3) << " | " << num(t.lambda_dec, 3) << " | " << num(z.mse.mean) << " ± "
-          << num(z.mse.ci95, 2) << " | " << num(z.relacc.mean) << " | " << num(b.mse.mean) << " ± "
-          << num(b.mse.ci95, 2) << " | " << num(b.relacc.mean) << " | " << num(t.mse.mean / b.mse.mean, 3) << " | "
-          << num(v[replication]->relacc.mean) << " | " << num(v[uncoded]->relacc.mean) << " |\n";
+          << num(ci95(z.mse), 2) << " | " << num(z.relacc.mean) << " | " << num(b.mse.mean) << " ± "
+          << num(ci95(b.mse), 2) << " | " << num(b.relacc.mean) << " | " << num(t.mse.mean / b.mse.mean, 3) << " | "
+          << num(row_of(v, "replication").relacc.mean) << " | " << num(row_of(v, "uncoded").relacc.mean) << " |\n";
       }
       if (o.orderings) write_ordering_table(f, g);
     }
@@ -689,19 +568,20 @@ void write_plots(const fs::path& out, const Options& o, const std::vector<Row>& 
       if (g.empty()) continue;
       const std::string stem = plot_stem(name, shape);
       std::ofstream dat(data_dir / (stem + ".dat"));
-      std::vector<int> shown;
-      for (int c = 0; c < scheme_count; ++c)
-        if (active(o, c)) shown.push_back(c);
+      const auto& table = variants();
+      std::vector<std::size_t> shown;
+      for (std::size_t c = 0; c < table.size(); ++c)
+        if (active(o, table[c])) shown.push_back(c);
       dat << "# S, then per scheme (";
-      for (std::size_t i = 0; i < shown.size(); ++i) dat << (i ? " " : "") << scheme_names[shown[i]];
+      for (std::size_t i = 0; i < shown.size(); ++i) dat << (i ? " " : "") << table[shown[i]].name;
       dat << "): mse_mean mse_ci95 relacc_mean relacc_ci95\n";
       for (const auto& [s, v] : g) {
         dat << s;
-        for (int c : shown) {
-          const Row& r = *v[std::size_t(c)];
+        for (std::size_t c : shown) {
+          const Row& r = *v[c];
           auto cell = [](double x) { return std::isnan(x) ? std::string("?") : num(x, 8); };
-          dat << ' ' << cell(r.mse.mean) << ' ' << cell(r.mse.ci95) << ' ' << cell(r.relacc.mean) << ' '
-              << cell(r.relacc.ci95);
+          dat << ' ' << cell(r.mse.mean) << ' ' << cell(ci95(r.mse)) << ' ' << cell(r.relacc.mean) << ' '
+              << cell(ci95(r.relacc));
         }
         dat << '\n';
       }
@@ -710,14 +590,14 @@ void write_plots(const fs::path& out, const Options& o, const std::vector<Row>& 
       gp << "\nset output '" << stem << "_mse.png'\nset logscale y\nset ylabel 'MSE vs uncoded logits'\n"
          << "set title '" << title << ": MSE (replication, uncoded: exact, not shown)'\nplot ";
       for (std::size_t i = 0; i < shown.size(); ++i)
-        if (shown[i] < coded_count)
+        if (is_coded(table[shown[i]]))
           gp << (i ? ", " : "") << src << " using 1:" << 2 + 4 * i << ":" << 3 + 4 * i << " with yerrorlines title '"
-             << scheme_titles[shown[i]] << "'";
+             << table[shown[i]].title << "'";
       gp << "\nunset logscale y\nset output '" << stem << "_relacc.png'\nset ylabel 'RelAcc (argmax agreement)'\n"
          << "set title '" << title << ": RelAcc'\nplot ";
       for (std::size_t i = 0; i < shown.size(); ++i)
         gp << (i ? ", " : "") << src << " using 1:" << 4 + 4 * i << ":" << 5 + 4 * i << " with yerrorlines title '"
-           << scheme_titles[shown[i]] << "'";
+           << table[shown[i]].title << "'";
       gp << "\n";
     }
   }
@@ -731,12 +611,11 @@ Eigen::Map<const FloatRowMatrix> as_matrix(const nercc_examples::FashionMnistSpl
   return {split.images.data(), Eigen::Index(split.count), nercc_examples::FashionMnistSplit::pixels};
 }
 
-// For every model and shape, scheme `better`'s MSE averaged over the S evaluated must be below
-// scheme `worse`'s (one S alone is noisy with the few trials of the smoke configuration).
 // For every model and shape, scheme `better`'s metric averaged over the S evaluated must beat
 // scheme `worse`'s: a lower MSE, or (rel_acc) a RelAcc at least as high. One S alone is noisy with
 // the few trials of the smoke configuration.
-bool averaged_better(const Options& o, const std::vector<Row>& rows, Scheme better, Scheme worse, bool rel_acc) {
+bool averaged_better(const Options& o, const std::vector<Row>& rows, const char* better, const char* worse,
+                     bool rel_acc) {
   const char* const metric = rel_acc ? "RelAcc" : "MSE";
   bool ok = true;
   for (const auto model : o.models)
@@ -744,17 +623,18 @@ bool averaged_better(const Options& o, const std::vector<Row>& rows, Scheme bett
       double better_mean = 0, worse_mean = 0;
       const Group g = group_of(rows, nercc_examples::to_string(model), shape);
       for (const auto& [s, v] : g) {
-        better_mean += (rel_acc ? v[better]->relacc.mean : v[better]->mse.mean) / double(g.size());
-        worse_mean += (rel_acc ? v[worse]->relacc.mean : v[worse]->mse.mean) / double(g.size());
+        const Row &b = row_of(v, better), &w = row_of(v, worse);
+        better_mean += (rel_acc ? b.relacc.mean : b.mse.mean) / double(g.size());
+        worse_mean += (rel_acc ? w.relacc.mean : w.mse.mean) / double(g.size());
       }
       std::printf("%s N=%lld K=%lld: mean %s over S: %s %g, %s %g\n", nercc_examples::to_string(model).c_str(),
-                  static_cast<long long>(shape.n), static_cast<long long>(shape.k), metric, scheme_names[better],
-                  better_mean, scheme_names[worse], worse_mean);
+                  static_cast<long long>(shape.n), static_cast<long long>(shape.k), metric, better, better_mean,
+                  worse, worse_mean);
       if (!(rel_acc ? better_mean >= worse_mean : better_mean < worse_mean)) ok = false;
     }
   if (!ok)
-    std::fprintf(stderr, "nercc_fashion_mnist_experiment: %s's %s is not %s %s's\n", scheme_names[better], metric,
-                 rel_acc ? "at least" : "below", scheme_names[worse]);
+    std::fprintf(stderr, "nercc_fashion_mnist_experiment: %s's %s is not %s %s's\n", better, metric,
+                 rel_acc ? "at least" : "below", worse);
   return ok;
 }
 
@@ -810,14 +690,14 @@ int main(int argc, char** argv) {
     }
 
     if (!o.merge.empty()) {
-      std::set<std::tuple<std::string, Index, Index, Index, int>> seen;
-      for (const Row& r : rows) seen.emplace(r.model, r.n, r.k, r.s, int(r.scheme));
+      std::set<std::tuple<std::string, Index, Index, Index, std::size_t>> seen;
+      for (const Row& r : rows) seen.emplace(r.model, r.n, r.k, r.s, r.variant);
       for (const std::string& file : o.merge)
         for (const Row& r : read_csv(file)) {
-          if (!seen.emplace(r.model, r.n, r.k, r.s, int(r.scheme)).second)
+          if (!seen.emplace(r.model, r.n, r.k, r.s, r.variant).second)
             throw std::runtime_error("--merge " + file + " repeats " + r.model + " N=" + std::to_string(r.n) +
                                      " K=" + std::to_string(r.k) + " S=" + std::to_string(r.s) + " " +
-                                     scheme_names[r.scheme]);
+                                     variants()[r.variant].name);
           if (r.trials != o.trials) throw std::runtime_error("--merge " + file + " has another trial count");
           rows.push_back(r);
         }
@@ -826,7 +706,7 @@ int main(int argc, char** argv) {
         Index m = 0, sh = 0;
         while (m < Index(o.models.size()) && nercc_examples::to_string(o.models[std::size_t(m)]) != r.model) ++m;
         while (sh < Index(o.shapes.size()) && (o.shapes[std::size_t(sh)].n != r.n || o.shapes[std::size_t(sh)].k != r.k)) ++sh;
-        return std::make_tuple(m, sh, r.s, int(r.scheme));
+        return std::make_tuple(m, sh, r.s, r.variant);
       };
       std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) { return rank(a) < rank(b); });
     }
@@ -836,10 +716,10 @@ int main(int argc, char** argv) {
     std::printf("wrote %s, %s%s\n", (out / "results.csv").string().c_str(), (out / "results.md").string().c_str(),
                 o.plots ? " and PNG plots" : "");
     bool ok = true;
-    if (o.require_nercc_below_berrut) ok = averaged_better(o, rows, nercc_tuned, berrut, false) && ok;
-    if (o.require_ordering_helps) ok = averaged_better(o, rows, nercc_two_opt, nercc_tuned, false) && ok;
+    if (o.require_nercc_below_berrut) ok = averaged_better(o, rows, "nercc_tuned", "berrut", false) && ok;
+    if (o.require_ordering_helps) ok = averaged_better(o, rows, "nercc_two_opt", "nercc_tuned", false) && ok;
     if (o.require_clustering_helps)
-      ok = averaged_better(o, rows, nercc_two_opt_clustered, nercc_two_opt, true) && ok;
+      ok = averaged_better(o, rows, "nercc_two_opt_clustered", "nercc_two_opt", true) && ok;
     if (!ok) return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "nercc_fashion_mnist_experiment: %s\n", e.what());
