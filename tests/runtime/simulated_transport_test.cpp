@@ -112,7 +112,7 @@ TEST_CASE("simulated transport: destruction drops pending calls; later calls fai
           "[runtime][simulated]") {
   auto clock = std::make_shared<rt::ManualClock>();
   auto pending = std::make_shared<Record>(), late = std::make_shared<Record>();
-  std::function<void()> cancel;
+  rt::CancelHandle cancel;
   std::unique_ptr<rt::SimulatedTransport<double>::Handle> handle;
   {
     rt::SimulatedTransport<double> workers(twice, by_worker, clock);

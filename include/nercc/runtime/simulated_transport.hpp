@@ -6,6 +6,7 @@
 #include <nercc/config.hpp>
 #include <nercc/errors.hpp>
 #include <nercc/runtime/clock.hpp>
+#include <nercc/runtime/transport.hpp>
 #include <nercc/types.hpp>
 
 #include <chrono>
@@ -99,16 +100,16 @@ class SimulatedTransport {
   using Model = std::function<RowMatrix<S>(const RowMatrix<S>&)>;
 
   /// The transport to hand a Runtime: copyable,
-  ///   std::function<void()> operator()(Index worker, const Eigen::Ref<const RowMatrix<S>>& coded, Done done)
-  /// with Done a Completion<S> (or any type with done(output) and done.fail()). Returns the
-  /// call's cancel handle (a CancelHandle). Exceptions of the delay function propagate.
+  ///   CancelHandle operator()(Index worker, const Eigen::Ref<const RowMatrix<S>>& coded, Done done)
+  /// with Done a Completion<S> (or any copyable type with done(output) and done.fail()).
+  /// Exceptions of the delay function propagate (the completion is then never called).
   class Handle {
    public:
     template <class Done>
-    std::function<void()> operator()(Index worker, const Eigen::Ref<const RowMatrix<S>>& coded, Done done) const {
-      static_assert(detail::is_completion<Done, S>::value,
-                    "nercc::runtime::SimulatedTransport: the completion must be callable as done(const RowMatrix<S>&) "
-                    "and as done.fail() (nercc::runtime::Completion<S> is)");
+    CancelHandle operator()(Index worker, const Eigen::Ref<const RowMatrix<S>>& coded, Done done) const {
+      static_assert(detail::is_completion<Done, S>::value && std::is_copy_constructible<Done>::value,
+                    "nercc::runtime::SimulatedTransport: the completion must be copyable and callable as "
+                    "done(const RowMatrix<S>&) and as done.fail() (nercc::runtime::Completion<S> is)");
       const std::shared_ptr<State> state = state_.lock();
       if (!state) {
         done.fail();
@@ -161,7 +162,7 @@ class SimulatedTransport {
   }
 
   /// Blocks until every call due at the clock's current time has left the timeline and its
-  /// completion has returned.
+  /// completion has returned. Not from a completion (it would wait for itself).
   void wait_delivered() const {
     State& s = *state_;
     std::unique_lock<std::mutex> lock(s.m);
@@ -189,7 +190,7 @@ class SimulatedTransport {
     State(Model mo, DelayFunction de, std::shared_ptr<Clock> c)
         : model(std::move(mo)), delay(std::move(de)), clock(std::move(c)) {}
 
-    std::function<void()> call(const std::shared_ptr<State>& self, Index worker,
+    CancelHandle call(const std::shared_ptr<State>& self, Index worker,
                                const Eigen::Ref<const RowMatrix<S>>& coded, Deliver deliver) {
       Call c;
       try {
