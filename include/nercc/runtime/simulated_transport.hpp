@@ -9,6 +9,7 @@
 #include <nercc/runtime/transport.hpp>
 #include <nercc/types.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
