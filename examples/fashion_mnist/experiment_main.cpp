@@ -18,7 +18,6 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -239,14 +238,6 @@ std::uint64_t derive_seed(std::uint64_t seed, nercc_examples::FmnistModel model,
   return h;
 }
 
-// `count` distinct values of [0, n) in ascending order.
-std::vector<Index> sample_indices(std::mt19937_64& rng, Index n, Index count) {
-  std::vector<Index> all(static_cast<std::size_t>(n)), picked;
-  std::iota(all.begin(), all.end(), Index(0));
-  std::sample(all.begin(), all.end(), std::back_inserter(picked), count, rng);
-  return picked;
-}
-
 // Per-trial metrics of decoded rows against the uncoded outputs; unavailable rows count as
 // disagreements and are left out of the MSE.
 struct TrialMetrics {
@@ -337,7 +328,7 @@ std::vector<Row> run_point(const Options& o, const nercc_examples::Classifier& c
     // batches[t][i]: what coded variant coded[i] needs to decode trial t.
     std::vector<std::vector<BatchCode>> batches(static_cast<std::size_t>(count), std::vector<BatchCode>(coded.size()));
     for (Index t = 0; t < count; ++t) {
-      const auto batch = sample_indices(rng, test.rows(), k);
+      const auto batch = nercc::random_subset(rng, test.rows(), k);
       auto block = inputs.middleRows(t * rows_per_trial, rows_per_trial);
       for (Index q = 0; q < k; ++q) block.row(q) = test.row(batch[std::size_t(q)]);
       for (std::size_t i = 0; i < coded.size(); ++i) {
@@ -345,7 +336,7 @@ std::vector<Row> run_point(const Options& o, const nercc_examples::Classifier& c
         codes[coded[i]]->encode(block.topRows(k), block.middleRows(k + Index(i) * n, n), batches[std::size_t(t)][i]);
         encode_seconds[coded[i]] += seconds_since(start);
       }
-      answered[std::size_t(t)] = sample_indices(rng, n, n - s);
+      answered[std::size_t(t)] = nercc::random_subset(rng, n, n - s);
     }
     const nercc::RowMatrix<float> outputs = clf.logits(inputs, threads);
     for (Index t = 0; t < count; ++t) {
