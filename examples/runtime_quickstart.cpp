@@ -23,7 +23,8 @@ int main() {
   const Setup setups[] = {{"uncoded", nercc::SchemeKind::uncoded, 8, 0},
                           {"replication", nercc::SchemeKind::replication, 4, 0},
                           {"NeRCC", nercc::SchemeKind::spline, 4, 3}};  // decodes from N - S = 5 answers
-  std::printf("| scheme | K | N | S | p50 ms | p99 ms | RelAcc | ok | failed | lost |\n|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| scheme | K | N | S | p50 ms | p99 ms | RelAcc | ok | failed | lost |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Setup& setup : setups) {
     rt::RuntimeParams p;
     p.scheme = setup.scheme;
@@ -43,7 +44,7 @@ int main() {
       outcomes.push_back(runtime.submit(X.row(i)));
     }
     for (auto& o : outcomes) o.wait_for(std::chrono::seconds(5));
-    runtime.shutdown();  // every query has an outcome by now; "lost" counts any that has not
+    runtime.shutdown();  // any query still pending gets an outcome (shut_down): none may be lost
 
     std::vector<double> latency_ms;
     int ok = 0, failed = 0, lost = 0, agree = 0;
@@ -57,7 +58,9 @@ int main() {
       agree += argmax(o.value) == argmax(model(X.row(i))) ? 1 : 0;
     }
     std::sort(latency_ms.begin(), latency_ms.end());
-    const auto quantile = [&](double q) { return latency_ms.empty() ? 0.0 : latency_ms[std::size_t(q * double(latency_ms.size() - 1))]; };
+    const auto quantile = [&](double q) {
+      return latency_ms.empty() ? 0.0 : latency_ms[std::size_t(q * double(latency_ms.size() - 1))];
+    };
     std::printf("| %s | %d | 8 | %d | %.1f | %.1f | %.4f | %d | %d | %d |\n", setup.name, int(setup.k), int(setup.s),
                 quantile(0.5), quantile(0.99), double(agree) / double(X.rows()), ok, failed, lost);
   }

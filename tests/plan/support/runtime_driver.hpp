@@ -64,7 +64,9 @@ inline RuntimeRun run_on_runtime(const nercc::plan::Plan& p, const nercc::plan::
                                  const nercc::plan::StragglerModel& model, const ToyClassifier& f, const Mat& x,
                                  long groups, std::uint64_t seed) {
   namespace rt = nercc::runtime;
-  const auto duration = [](double s) { return std::chrono::duration_cast<rt::Duration>(std::chrono::duration<double>(s)); };
+  const auto duration = [](double s) {
+    return std::chrono::duration_cast<rt::Duration>(std::chrono::duration<double>(s));
+  };
   const double scale = nercc::plan::detail::batch_latency(r, p.batch_size);
   auto clock = std::make_shared<rt::ManualClock>();
   // One generator draws the arrivals here and the worker times in the transport (on the
