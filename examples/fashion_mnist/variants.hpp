@@ -70,7 +70,8 @@ inline const std::vector<Variant>& variants() {
   using Q = QueryPoints;
   using W = Workers;
   static const std::vector<Variant> table = {
-      {"nercc_tuned", "NeRCC (tuned)", SchemeKind::spline, O::as_given, Q::chebyshev, W::all, Tuning::tuned, Role::compared},
+      {"nercc_tuned", "NeRCC (tuned)", SchemeKind::spline, O::as_given, Q::chebyshev, W::all, Tuning::tuned,
+       Role::compared},
       {"nercc_lambda0", "NeRCC (lambda = 0)", SchemeKind::spline, O::as_given, Q::chebyshev, W::all, Tuning::none,
        Role::baseline},
       {"berrut", "Berrut (BACC)", SchemeKind::berrut, O::as_given, Q::chebyshev, W::all, Tuning::none, Role::compared},
@@ -185,7 +186,8 @@ class VariantCode {
   }
 
   /// The estimates of the batch in its caller's order, from the answers `outputs` of workers `ids`.
-  nercc::DecodeResult<float> decode(const std::vector<Index>& ids, const Eigen::Ref<const nercc::RowMatrix<float>>& outputs,
+  nercc::DecodeResult<float> decode(const std::vector<Index>& ids,
+                                    const Eigen::Ref<const nercc::RowMatrix<float>>& outputs,
                                     const BatchCode& state) const {
     if (code_) return code_->decode(ids, outputs, state.order);
     return nercc::visit_scheme(variant_->scheme, [&](auto tag) {

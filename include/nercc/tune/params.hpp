@@ -99,7 +99,8 @@ struct TuneParams {
     validate_for(scheme, code);
     if (stragglers.empty()) throw invalid_argument("stragglers is empty: give at least one straggler count");
     const Index n = code.num_workers;
-    const Index needed = visit_scheme(scheme, [&](auto tag) { return detail::effective_min_answers<decltype(tag)>(code); });
+    const Index needed =
+        visit_scheme(scheme, [&](auto tag) { return detail::effective_min_answers<decltype(tag)>(code); });
     for (std::size_t i = 0; i < stragglers.size(); ++i)
       if (stragglers[i] < 0 || n - stragglers[i] < needed)
         throw invalid_argument(message("stragglers[", i, "] (", stragglers[i], ") must lie in [0, ", n - needed,
