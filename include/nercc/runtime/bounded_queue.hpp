@@ -34,10 +34,13 @@ class BoundedQueue {
   PushResult push(T& item) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (policy_ == QueuePolicy::block) not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
-    if (closed_) return PushResult::closed;
-    if (items_.size() >= capacity_) return PushResult::full;
-    append(lock, item);
-    return PushResult::ok;
+    return append_if_room(lock, item);
+  }
+
+  /// Appends if there is room, never waiting (PushResult::full otherwise, whatever the policy).
+  PushResult try_push(T& item) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return append_if_room(lock, item);
   }
 
   /// Appends past the capacity: for control messages whose number is bounded by their sender.
@@ -83,6 +86,12 @@ class BoundedQueue {
   QueuePolicy policy() const { return policy_; }
 
  private:
+  PushResult append_if_room(std::unique_lock<std::mutex>& lock, T& item) {
+    if (closed_) return PushResult::closed;
+    if (items_.size() >= capacity_) return PushResult::full;
+    append(lock, item);
+    return PushResult::ok;
+  }
   void append(std::unique_lock<std::mutex>& lock, T& item) {
     items_.push_back(std::move(item));
     if (items_.size() > max_size_) max_size_ = items_.size();

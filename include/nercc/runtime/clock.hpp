@@ -21,6 +21,15 @@ using TimePoint = std::chrono::steady_clock::time_point;
 /// Seconds as a double, for logs and metrics.
 inline double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
+/// "Never": a timeout or deadline of this length does not expire.
+inline constexpr Duration never = Duration::max();
+
+/// t + d, saturating at TimePoint::max() (for d = never, or any d past the clock's range).
+inline TimePoint saturating_add(TimePoint t, Duration d) {
+  if (d > Duration::zero() && t.time_since_epoch() > TimePoint::max().time_since_epoch() - d) return TimePoint::max();
+  return t + d;
+}
+
 /// The time source of a Runtime. now() and wait_until() are called from the runtime's threads;
 /// implementations must be thread-safe.
 class Clock {

@@ -80,6 +80,10 @@ struct RuntimeMetrics {
   std::uint64_t shut_down = 0;        ///< pending when the runtime shut down
   std::uint64_t internal_errors = 0;  ///< an exception in encode/decode (message in the outcome)
   std::uint64_t callback_exceptions = 0;  ///< user completion callbacks that threw (swallowed)
+  /// Queries submitted from the runtime's own threads (a callback submitting again) while the
+  /// admission queue was full under QueuePolicy::block: admitted past its capacity, since waiting
+  /// there could stall the pipeline that has to drain it.
+  std::uint64_t admitted_past_capacity = 0;
 
   std::uint64_t groups_formed = 0;
   std::uint64_t groups_padded = 0;  ///< closed by the group timeout with fewer than K queries
@@ -136,7 +140,7 @@ struct RuntimeMetrics {
     o << "{\"submitted\":" << submitted << ",\"completed_ok\":" << completed_ok << ",\"rejected\":" << rejected
       << ",\"shed\":" << shed << ",\"too_few_answers\":" << too_few_answers << ",\"unavailable\":" << unavailable
       << ",\"shut_down\":" << shut_down << ",\"internal_errors\":" << internal_errors
-      << ",\"callback_exceptions\":" << callback_exceptions << ",\"groups_formed\":" << groups_formed
+      << ",\"callback_exceptions\":" << callback_exceptions << ",\"admitted_past_capacity\":" << admitted_past_capacity << ",\"groups_formed\":" << groups_formed
       << ",\"groups_padded\":" << groups_padded << ",\"groups_decided_quorum\":" << groups_decided_quorum
       << ",\"groups_decided_resolved\":" << groups_decided_resolved
       << ",\"groups_decided_deadline\":" << groups_decided_deadline

@@ -51,6 +51,10 @@ class MetricsRecorder {
     }
     --m_.live_queries;
   }
+  void admitted_past_capacity() {
+    std::lock_guard<std::mutex> guard(mutex_);
+    ++m_.admitted_past_capacity;
+  }
   void callback_threw() {
     std::lock_guard<std::mutex> guard(mutex_);
     ++m_.callback_exceptions;

@@ -36,10 +36,13 @@ struct RuntimeParams {
   /// answer blocks x output_dim: batch-aware dispatch, one model batch per worker per group.
   /// A group closed early has ceil(real / K) blocks.
   Index worker_batch = 1;
-  Duration group_timeout = std::chrono::milliseconds(5);  ///< close a partial group this long after its first query
+  /// Close a partial group this long after its first query; `never`: only at full size (or
+  /// shutdown).
+  Duration group_timeout = std::chrono::milliseconds(5);
   PadPolicy pad = PadPolicy::repeat_last;
   /// From dispatch: decode with what arrived, or fail the group's queries with too_few_answers
-  /// when fewer than min_answers usable answers arrived.
+  /// when fewer than min_answers usable answers arrived. `never`: no deadline (a group waits
+  /// for its quorum or for every call to resolve).
   Duration deadline = std::chrono::milliseconds(100);
 
   std::size_t admission_capacity = 1024;  ///< queries waiting to be grouped
@@ -48,7 +51,7 @@ struct RuntimeParams {
   /// Policy of the encode and dispatch queues and of the in-flight window (reject: a group
   /// arriving at a full window fails its queries with QueryError::rejected).
   QueuePolicy stage_policy = QueuePolicy::block;
-  std::size_t max_inflight_groups = 32;   ///< groups dispatched and not yet completed (bounds the decode queue)
+  std::size_t max_inflight_groups = 32;   ///< groups dispatched and not yet decoded (bounds the decode queue)
 
   int encode_threads = 1;
   int decode_threads = 1;

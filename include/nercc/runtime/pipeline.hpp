@@ -50,6 +50,12 @@ namespace detail {
 template <class S>
 struct Ticket;
 
+// The runtime core whose thread is running here (null on other threads).
+inline const void*& running_core() {
+  static thread_local const void* core = nullptr;
+  return core;
+}
+
 template <class S>
 struct Query {
   std::uint64_t id = 0;
@@ -233,7 +239,14 @@ struct Core {
     }
     Admission<S> item{q, 0};
     idle.add();
-    const PushResult r = admission.push(item);
+    // A callback submitting again runs on a decode thread: waiting for room there could wait on
+    // itself, so the runtime's own threads never wait at admission.
+    const bool own_thread = running_core() == this && admission.policy() == QueuePolicy::block;
+    PushResult r = own_thread ? admission.try_push(item) : admission.push(item);
+    if (own_thread && r == PushResult::full) {
+      r = admission.push_unbounded(item);
+      if (r == PushResult::ok) metrics.admitted_past_capacity();
+    }
     if (r == PushResult::ok) return;
     idle.done();
     if (r == PushResult::full)
@@ -266,6 +279,7 @@ struct Core {
   }
 
   void group_loop() {
+    running_core() = this;
     GroupPtr<S> open;
     while (auto item = admission.pop()) {
       if (stopping.load()) {
@@ -282,7 +296,7 @@ struct Core {
           open->id = next_group.fetch_add(1) + 1;
           open->first_submit = item->query->submitted;
           const std::uint64_t id = open->id;
-          timers.schedule(clock->now() + params.group_timeout, [this, id] {
+          timers.schedule(saturating_add(clock->now(), params.group_timeout), [this, id] {
             Admission<S> token{nullptr, id};
             idle.add();
             if (admission.push_unbounded(token) != PushResult::ok) idle.done();
@@ -301,6 +315,7 @@ struct Core {
   }
 
   void encode_loop() {
+    running_core() = this;
     while (auto g = encode_q.pop()) {
       if (stopping.load()) {
         fail_group(*g, QueryError::shut_down, shutdown_message());
@@ -330,6 +345,7 @@ struct Core {
   }
 
   void dispatch_loop(const std::shared_ptr<Core>& self) {
+    running_core() = this;
     while (auto item = dispatch_q.pop()) {
       GroupPtr<S> g = std::move(*item);
       bool admitted = false;
@@ -367,7 +383,7 @@ struct Core {
       g->coverage.assign(std::size_t(g->shape.queries), 0);
       g->dispatched = clock->now();
     }
-    timers.schedule(g->dispatched + rule->deadline(), [this, g] { decide(g, Decision::deadline); });
+    timers.schedule(saturating_add(g->dispatched, rule->deadline()), [this, g] { decide(g, Decision::deadline); });
     for (std::size_t slot = 0; slot < n; ++slot) {
       {
         std::lock_guard<std::mutex> guard(g->m);
@@ -395,6 +411,10 @@ struct Core {
         if (cancel_now) run_cancel(cancel);
       } else {
         std::function<void()> task = [this, ticket, g, worker] {
+          if (decided(*g)) {  // no answer can be used any more (deadline, quorum or shutdown)
+            metrics.call_cancelled();
+            return;
+          }
           try {
             const RowMatrix<S> y = sync_transport(worker, g->coded.middleRows(worker * g->blocks, g->blocks));
             ticket->resolve(CallState::answered, &y);
@@ -449,6 +469,11 @@ struct Core {
     if (decided_now) to_decode(g);
   }
 
+  static bool decided(Group<S>& g) {
+    std::lock_guard<std::mutex> guard(g.m);
+    return g.decided;
+  }
+
   static bool mark_decided(Group<S>& g, Decision d, TimePoint now) {
     g.decided = true;
     g.decision = d;
@@ -475,6 +500,7 @@ struct Core {
   }
 
   void decode_loop() {
+    running_core() = this;
     while (auto g = decode_q.pop()) {
       finish(*g);
       idle.done();
@@ -497,6 +523,14 @@ struct Core {
       log.usable_answers = Index(g->answer_slot.size());
     }
     for (auto& c : to_cancel) run_cancel(c);
+    // Free the group's place in the in-flight window before any callback runs: a callback that
+    // submits again under blocking policies would otherwise wait on the window it holds.
+    {
+      std::lock_guard<std::mutex> guard(inflight_mutex);
+      inflight.erase(g->id);
+      inflight_count.store(inflight.size());
+    }
+    inflight_cv.notify_one();
 
     const Index usable = log.usable_answers;
     DecodeStatus status = DecodeStatus::insufficient_answers;
@@ -521,12 +555,6 @@ struct Core {
     const TimePoint done = clock->now();
     metrics.group_decided(log.decision, status, usable, seconds(g->decided_at - g->dispatched),
                           seconds(done - g->decided_at));
-    {
-      std::lock_guard<std::mutex> guard(inflight_mutex);
-      inflight.erase(g->id);
-      inflight_count.store(inflight.size());
-    }
-    inflight_cv.notify_one();
     if (params.group_log) {
       log.group = g->id;
       log.scheme = code.kind();
@@ -581,6 +609,7 @@ struct Core {
   }
 
   void io_loop() {
+    running_core() = this;
     while (auto task = io_q.pop()) (*task)();
   }
 
@@ -687,7 +716,10 @@ class Runtime {
   }
 
   /// As submit(query), completing through callback(QueryOutcome<S>&&), called exactly once
-  /// (on a decode thread, or inline when admission refuses the query). Exceptions it throws
+  /// (on a decode thread, or inline when admission refuses the query). A callback may submit
+  /// again (a retry): on the runtime's threads submit never waits, and with QueuePolicy::block a
+  /// full admission queue takes such a query past its capacity (counted in
+  /// RuntimeMetrics::admitted_past_capacity). Exceptions it throws
   /// are counted in RuntimeMetrics::callback_exceptions and swallowed. The callback is stored in
   /// a std::function, so it must be copyable. Thread-safe.
   template <class Callback>
@@ -710,8 +742,10 @@ class Runtime {
   }
 
   /// Stops admission, fails every query not yet decided with QueryError::shut_down, cancels
-  /// outstanding calls, and joins the threads. Groups already decided still complete normally.
-  /// Idempotent and thread-safe; must not be called from a callback or a transport.
+  /// outstanding calls, joins the threads and releases the transport (destroyed here, unless the
+  /// caller holds other copies). Groups already decided still complete normally. Synchronous
+  /// calls still queued for a decided group are skipped. Idempotent and thread-safe; must not
+  /// be called from a callback or a transport.
   void shutdown() {
     std::lock_guard<std::mutex> guard(shutdown_mutex_);
     if (!running_) return;
@@ -734,6 +768,13 @@ class Runtime {
     core_->timers.stop();  // also drops the timers not yet fired: they hold groups
     core_->io_q.close();
     for (auto& t : io_threads_) join(t);
+    // An asynchronous transport may keep the completions of its pending calls, and they hold the
+    // core: drop the runtime's copy of the transport here, on this thread, so no reference cycle
+    // keeps the core and the transport's state alive after the Runtime is gone.
+    auto async = std::move(core_->async_transport);
+    auto sync = std::move(core_->sync_transport);
+    core_->async_transport = nullptr;
+    core_->sync_transport = nullptr;
   }
 
   /// A snapshot of the counters, queue depths and histograms. Thread-safe.

@@ -47,8 +47,10 @@ class TimerService {
     thread_ = std::thread([this] { loop(); });
   }
 
-  /// Runs `fire` once the clock reaches `when` (at once, if it has).
+  /// Runs `fire` once the clock reaches `when` (at once, if it has). TimePoint::max() is
+  /// never reached: such a timer is not kept.
   void schedule(TimePoint when, std::function<void()> fire) {
+    if (when == TimePoint::max()) return;
     {
       std::lock_guard<std::mutex> guard(mutex_);
       timers_.push(Timer{when, ++seq_, std::move(fire)});
