@@ -325,16 +325,21 @@ struct Enumeration {
   std::vector<Candidate> candidates;
 };
 
-/// For a scheme that is not is_regression, with K queries on N workers: replicas[r] is the
-/// number of queries that r workers compute (the tag's query_of_worker).
-inline std::vector<Index> replica_counts(SchemeKind scheme, Index k, Index n) {
-  std::vector<Index> per_query(std::size_t(k), 0);
+/// The query each of N workers computes for K queries (the tag's query_of_worker) when the
+/// scheme is not is_regression; empty for a coded scheme, whose workers mix the queries.
+inline std::vector<Index> worker_queries(SchemeKind scheme, Index k, Index n) {
+  if (scheme_facts(scheme).is_regression) return {};
+  std::vector<Index> out(static_cast<std::size_t>(n));
   visit_scheme(scheme, [&](auto tag) {
-    for (Index w = 0; w < n; ++w) {
-      const Index q = decltype(tag)::query_of_worker(w, k);
-      if (q >= 0) ++per_query[std::size_t(q)];
-    }
+    for (Index w = 0; w < n; ++w) out[std::size_t(w)] = decltype(tag)::query_of_worker(w, k);
   });
+  return out;
+}
+
+/// replicas[r]: how many of the K queries r workers compute, from worker_queries().
+inline std::vector<Index> replica_counts(const std::vector<Index>& queries, Index k) {
+  std::vector<Index> per_query(std::size_t(k), 0);
+  for (Index q : queries) ++per_query[std::size_t(q)];
   std::vector<Index> replicas(std::size_t(*std::max_element(per_query.begin(), per_query.end()) + 1), 0);
   for (Index c : per_query) ++replicas[std::size_t(c)];
   return replicas;
@@ -440,7 +445,7 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
           const int law_scheme = cover ? int(scheme) : -1;
           auto found = e.laws.find({law_scheme, cover ? k : 0, n, quorum, -1});
           if (found == e.laws.end()) {
-            const std::vector<Index> replicas = cover ? replica_counts(scheme, k, n) : std::vector<Index>();
+            const std::vector<Index> replicas = replica_counts(worker_queries(scheme, k, n), k);
             for (std::size_t i = 0; i < grid.v.size(); ++i)
               h[i] = cover ? all_covered(replicas, grid.v[i]) : tails(n, i, quorum);
             found = e.laws.emplace(std::make_tuple(law_scheme, cover ? k : 0, n, quorum, Index(-1)), service_law(grid, h)).first;

@@ -10,7 +10,6 @@
 #include <nercc/index.hpp>
 #include <nercc/plan/planner.hpp>
 #include <nercc/plan/straggler.hpp>
-#include <nercc/schemes.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -43,12 +42,12 @@ struct SimulationResult {
 namespace detail {
 
 /// The completion time, in slowdown units, of one batch: the quorum-th fastest of N sampled
-/// workers, or (a scheme that is not is_regression) the time every query has one answer (worker
-/// w computes the tag's query_of_worker(w, K)), or (a deadline `cut` > 0 in slowdown units) the slowest worker capped at the
-/// cut, +infinity when fewer than K answered by then (the batch fails).
+/// workers, or (a scheme that is not is_regression: `covers` = worker_queries() is not empty)
+/// the time every query has one answer, or (a deadline `cut` > 0 in slowdown units) the slowest
+/// worker capped at the cut, +infinity when fewer than K answered by then (the batch fails).
 template <class URBG>
-double sample_completion(const Plan& p, const StragglerModel& model, URBG& g, std::vector<double>& scratch,
-                         double cut = 0.0) {
+double sample_completion(const Plan& p, const std::vector<Index>& covers, const StragglerModel& model, URBG& g,
+                         std::vector<double>& scratch, double cut = 0.0) {
   const Index n = p.num_workers, k = p.num_queries;
   scratch.resize(std::size_t(n));
   for (double& x : scratch) x = model.sample(g);
@@ -57,17 +56,16 @@ double sample_completion(const Plan& p, const StragglerModel& model, URBG& g, st
     if (scratch[std::size_t(k - 1)] > cut) return std::numeric_limits<double>::infinity();
     return std::min(cut, *std::max_element(scratch.begin(), scratch.end()));
   }
-  if (!scheme_facts(p.scheme).is_regression)
-    return visit_scheme(p.scheme, [&](auto tag) {
-      double worst = 0.0;
-      for (Index q = 0; q < k; ++q) {
-        double first = std::numeric_limits<double>::infinity();
-        for (Index w = 0; w < n; ++w)
-          if (decltype(tag)::query_of_worker(w, k) == q) first = std::min(first, scratch[std::size_t(w)]);
-        worst = std::max(worst, first);
-      }
-      return worst;
-    });
+  if (!covers.empty()) {
+    double worst = 0.0;
+    for (Index q = 0; q < k; ++q) {
+      double first = std::numeric_limits<double>::infinity();
+      for (std::size_t w = 0; w < covers.size(); ++w)
+        if (covers[w] == q) first = std::min(first, scratch[w]);
+      worst = std::max(worst, first);
+    }
+    return worst;
+  }
   std::nth_element(scratch.begin(), scratch.begin() + (p.quorum - 1), scratch.end());
   return scratch[std::size_t(p.quorum - 1)];
 }
@@ -99,6 +97,7 @@ inline SimulationResult simulate(const Plan& p, const PlanRequest& request, cons
   std::exponential_distribution<double> gap(request.arrival_rate);
   std::priority_queue<double, std::vector<double>, std::greater<double>> free_at;
   for (Index s = 0; s < p.worker_sets; ++s) free_at.push(0.0);
+  const std::vector<Index> covers = detail::worker_queries(p.scheme, p.num_queries, p.num_workers);
   std::vector<double> latencies, scratch, arrivals(static_cast<std::size_t>(n));
   latencies.reserve(std::size_t((params.batches - params.warmup) * n));
   double now = 0.0, busy = 0.0, wait = 0.0, start_time = 0.0;
@@ -107,7 +106,7 @@ inline SimulationResult simulate(const Plan& p, const PlanRequest& request, cons
     const double ready = now + enc;
     const double start = std::max(ready, free_at.top());
     free_at.pop();
-    const double x = detail::sample_completion(p, model, g, scratch, p.deadline / scale);
+    const double x = detail::sample_completion(p, covers, model, g, scratch, p.deadline / scale);
     const bool fails = std::isinf(x);
     const double service = fails ? p.deadline : scale * x;  // a failed batch holds its set to the deadline
     free_at.push(start + service);
