@@ -442,13 +442,14 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
         // Without coding, N = K is one configuration: keep it once, under the scheme that demands it.
         if (cover && !facts.requires_workers_equal_queries && n == k) continue;
         for (Index quorum = cover ? n : k; quorum <= n && (cover || r.grid.quorums); ++quorum) {
-          const int law_scheme = cover ? int(scheme) : -1;
-          auto found = e.laws.find({law_scheme, cover ? k : 0, n, quorum, -1});
+          const std::tuple<int, Index, Index, Index, Index> key{cover ? int(scheme) : -1, cover ? k : 0, n, quorum, -1};
+          auto found = e.laws.find(key);
           if (found == e.laws.end()) {
-            const std::vector<Index> replicas = replica_counts(worker_queries(scheme, k, n), k);
+            const std::vector<Index> replicas =
+                cover ? replica_counts(worker_queries(scheme, k, n), k) : std::vector<Index>();
             for (std::size_t i = 0; i < grid.v.size(); ++i)
               h[i] = cover ? all_covered(replicas, grid.v[i]) : tails(n, i, quorum);
-            found = e.laws.emplace(std::make_tuple(law_scheme, cover ? k : 0, n, quorum, Index(-1)), service_law(grid, h)).first;
+            found = e.laws.emplace(key, service_law(grid, h)).first;
           }
           add(scheme, k, n, quorum, &found->second, table.lookup(scheme, k, n, quorum), 0.0, 0.0);
         }
