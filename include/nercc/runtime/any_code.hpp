@@ -63,7 +63,7 @@ class AnyCode {
   std::vector<Index> worker_subset(Index count) const {
     const Index n = num_workers();
     if (count < num_queries() || count > n)
-      throw invalid_argument(detail::message("workers in use (", count, ") must lie in [num_queries (", num_queries(),
+      throw invalid_argument(::nercc::detail::message("workers in use (", count, ") must lie in [num_queries (", num_queries(),
                                              "), num_workers (", n, ")]"));
     std::vector<Index> ids(static_cast<std::size_t>(count));
     for (Index i = 0; i < count; ++i) {

@@ -52,9 +52,9 @@ class DecisionRule {
 class QuorumOrDeadline final : public DecisionRule {
  public:
   QuorumOrDeadline(Index stragglers, Duration deadline) : stragglers_(stragglers), deadline_(deadline) {
-    if (stragglers < 0) throw invalid_argument(detail::message("stragglers (", stragglers, ") must be >= 0"));
+    if (stragglers < 0) throw invalid_argument(::nercc::detail::message("stragglers (", stragglers, ") must be >= 0"));
     if (deadline <= Duration::zero())
-      throw invalid_argument(detail::message("deadline (", seconds(deadline), " s) must be > 0"));
+      throw invalid_argument(::nercc::detail::message("deadline (", seconds(deadline), " s) must be > 0"));
   }
   Index quorum(const GroupShape& s) const override {
     return std::min(s.workers, std::max(s.min_answers, s.workers - stragglers_));

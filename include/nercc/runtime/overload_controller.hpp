@@ -29,7 +29,7 @@ struct OverloadParams {
 
   /// Throws nercc::invalid_argument naming the bad field (`code` gives K and N).
   void validate(const CodeParams& code) const {
-    using detail::message;
+    using ::nercc::detail::message;
     if (!(high_watermark > 0.0 && high_watermark <= 1.0))
       throw invalid_argument(message("overload.high_watermark (", high_watermark, ") must lie in (0, 1]"));
     if (!(low_watermark >= 0.0 && low_watermark < high_watermark))

@@ -64,7 +64,7 @@ struct RuntimeParams {
 
   /// Throws nercc::invalid_argument naming the first invalid field.
   void validate() const {
-    using detail::message;
+    using ::nercc::detail::message;
     code.validate();
     if (input_dim < 1) throw invalid_argument(message("input_dim (", input_dim, ") must be >= 1"));
     if (output_dim < 1) throw invalid_argument(message("output_dim (", output_dim, ") must be >= 1"));
