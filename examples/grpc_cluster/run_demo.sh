@@ -4,11 +4,14 @@
 # 127.0.0.1, one of them SIGKILLed part-way, and writes table.md, summary.json and
 # latency_cdf.png to the output directory.
 #
-#   examples/grpc_cluster/run_demo.sh [--build-dir DIR] [--out DIR] [--smoke] [-- FRONT-END OPTIONS]
+#   examples/grpc_cluster/run_demo.sh [--build-dir DIR] [--out DIR] [--smoke] [--faults] [-- FRONT-END OPTIONS]
 #
 # --build-dir  CMake build tree (default build/demo; configured here when it has no cache)
 # --out        results (default docs/results/grpc_cluster; with --smoke, BUILD/grpc_cluster_smoke)
 # --smoke      a few seconds: smoke LeNet5 trained into OUT/cache, 4 workers, 120 queries
+# --faults     the fault run instead (run_faults.sh: workers in network namespaces, frozen,
+#              killed, partitioned, lossy, overloaded; needs root); options after -- go to
+#              nercc_grpc_faults
 # Options after -- go to nercc_grpc_frontend (see its --help). The front end starts and stops
 # the workers itself (they die with it); this script stops the front end on exit and bounds
 # the run to 30 minutes.
@@ -17,17 +20,25 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="$root/build/demo"
 out=""
 smoke=0
+faults=0
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --smoke) smoke=1; shift ;;
+    --faults) faults=1; shift ;;
     --) shift; extra=("$@"); break ;;
     *) echo "run_demo.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
+if [ "$faults" = 1 ]; then
+  args=(--build-dir "$build")
+  [ -n "$out" ] && args+=(--out "$out")
+  [ "$smoke" = 1 ] && args+=(--smoke)
+  exec "$root/examples/grpc_cluster/run_faults.sh" "${args[@]}" -- "${extra[@]}"
+fi
 if [ -z "$out" ]; then
   if [ "$smoke" = 1 ]; then out="$build/grpc_cluster_smoke"; else out="$root/docs/results/grpc_cluster"; fi
 fi

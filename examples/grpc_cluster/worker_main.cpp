@@ -1,5 +1,5 @@
 // nercc_grpc_worker: one worker of the cluster demo. Serves LeNet5 logits for batches of
-// (coded) Fashion-MNIST images over gRPC on 127.0.0.1, adding an injected service delay per
+// (coded) Fashion-MNIST images over gRPC (127.0.0.1 unless --host says otherwise), adding an injected service delay per
 // call. Prints "listening PORT" on stdout once it serves; stops on SIGTERM/SIGINT or after
 // --lifetime-s seconds, whichever comes first.
 #include "cluster_common.hpp"
@@ -26,7 +26,8 @@
 namespace {
 
 const char* const usage = R"(usage: nercc_grpc_worker [options]
-  --port N                port on 127.0.0.1; 0 picks a free one (default 0)
+  --host ADDR             address to listen on (default 127.0.0.1)
+  --port N                port; 0 picks a free one (default 0)
   --model lenet5|smoke    weights to serve (default lenet5), from the weight cache
   --cache-dir DIR         weight cache (default: the Fashion-MNIST example's)
   --seed N                seed of the injected delays (default 1)
@@ -34,6 +35,7 @@ const char* const usage = R"(usage: nercc_grpc_worker [options]
 )";
 
 struct Args {
+  std::string host = "127.0.0.1";
   int port = 0;
   std::string model = "lenet5";
   std::string cache_dir;
@@ -54,7 +56,8 @@ Args parse_args(int argc, char** argv) {
     if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value (or is unknown)");
     const std::string value = argv[++i];
     if (a.latency.parse(flag, value)) continue;
-    if (flag == "--port") a.port = int(parse_integer(flag, value));
+    if (flag == "--host") a.host = value;
+    else if (flag == "--port") a.port = int(parse_integer(flag, value));
     else if (flag == "--model") a.model = value;
     else if (flag == "--cache-dir") a.cache_dir = value;
     else if (flag == "--seed") a.seed = std::uint64_t(parse_integer(flag, value));
@@ -123,11 +126,16 @@ int run(const Args& a) {
   WorkerService service(trained.classifier, a.latency, a.seed);
   int port = 0;
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:" + std::to_string(a.port), grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(a.host + ":" + std::to_string(a.port), grpc::InsecureServerCredentials(), &port);
+  // Accept the front end's keepalive pings however often they come (see ChannelSettings in
+  // grpc_transport.hpp), instead of answering them with GOAWAY "too_many_pings".
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
-    std::fprintf(stderr, "nercc_grpc_worker: cannot listen on 127.0.0.1:%d\n", a.port);
+    std::fprintf(stderr, "nercc_grpc_worker: cannot listen on %s:%d\n", a.host.c_str(), a.port);
     return 1;
   }
   std::printf("listening %d\n", port);

@@ -50,8 +50,11 @@ class WorkerPool {
     return p;
   }
 
-  void kill_worker(std::size_t i) {
-    if (procs_[i].pid > 0) ::kill(procs_[i].pid, SIGKILL);
+  void kill_worker(std::size_t i) { signal(i, SIGKILL); }
+
+  /// Sends `sig` to worker i (e.g. SIGSTOP and SIGCONT to freeze and thaw it).
+  void signal(std::size_t i, int sig) {
+    if (procs_[i].pid > 0) ::kill(procs_[i].pid, sig);
   }
 
   /// SIGTERM to every worker, SIGKILL to those still running after 5 s; reaps all. Idempotent.

@@ -16,6 +16,7 @@ nercc_install_packages() {
 NERCC_CORE_PACKAGES=(g++ cmake make libeigen3-dev libxtensor-dev xtl-dev catch2 libbenchmark-dev)
 # Packages the examples need (real model, real data, real transport, plots).
 NERCC_EXAMPLE_PACKAGES=(libtorch-dev dataset-fashion-mnist zlib1g-dev gnuplot-nox
-  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libopenmpi-dev openmpi-bin)
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libopenmpi-dev openmpi-bin
+  iproute2 nftables)
 
 nercc_jobs() { nproc 2>/dev/null || echo 2; }
