@@ -1,9 +1,16 @@
-# The README shows quickstart.cpp from its first template to the end, verbatim.
+# The README shows SOURCE from the line starting with START (default: the quick start's first
+# template) to the end, verbatim.
+if(NOT DEFINED START)
+  set(START "template <class Scheme>")
+endif()
 file(READ ${README} readme)
 file(READ ${SOURCE} source)
-string(FIND "${source}" "template <class Scheme>" start)
+string(FIND "${source}" "${START}" start)
+if(start EQUAL -1)
+  message(FATAL_ERROR "${SOURCE} has no line starting with '${START}'")
+endif()
 string(SUBSTRING "${source}" ${start} -1 body)
 string(FIND "${readme}" "${body}" found)
 if(found EQUAL -1)
-  message(FATAL_ERROR "README.md's quick start differs from ${SOURCE}")
+  message(FATAL_ERROR "README.md does not show ${SOURCE} verbatim from '${START}'")
 endif()
