@@ -15,6 +15,9 @@ struct DecodeDiagnostics {
   Index answers_used = 0;                ///< rows that contributed to the estimates
   Index answers_rejected_non_finite = 0; ///< rows dropped because they held NaN or infinity
   Index queries_unavailable = 0;         ///< queries without an estimate (their rows are NaN)
+  /// Coded estimates that overflowed from finite answers (counted in queries_unavailable too):
+  /// reported unavailable with status partial, never as ok.
+  Index estimates_non_finite = 0;
   bool cache_hit = false;                ///< the decoding matrix of this answered set was cached
 };
 

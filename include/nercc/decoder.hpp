@@ -13,6 +13,7 @@
 #include <nercc/schemes.hpp>
 #include <nercc/types.hpp>
 
+#include <cmath>
 #include <limits>
 #include <memory>
 #include <type_traits>
@@ -27,7 +28,11 @@ NERCC_NAMESPACE_BEGIN
 /// dropped and reported, never decoded. With fewer usable answers than min_answers the status
 /// is insufficient_answers and every row is NaN. Regression schemes compute D_F Y_F with the
 /// decoding matrix D_F (K x |F|) of the usable answered set, summed in ascending worker order,
-/// so the result does not depend on the order of the answers.
+/// so the result does not depend on the order of the answers. An estimate that overflows from
+/// finite answers is never reported as one: its row is NaN and unavailable, the status partial,
+/// and DecodeDiagnostics::estimates_non_finite counts it (the rows are checked only where
+/// D_F times the answers' magnitude could overflow). Ids must be of an integer type (a
+/// static_assert rejects floating-point ids, which would be truncated).
 ///
 /// With CodeParams::ordering set, every batch was encoded in its own order: pass the QueryOrder
 /// that Encoder::encode returned for the batch to decode(ids, outputs, order), and row k of the
@@ -51,8 +56,8 @@ class Decoder {
   /// Copies and validates params (nercc::invalid_argument names the bad field).
   explicit Decoder(CodeParams params)
       : params_(validated(std::move(params))),
-        query_points_(params_.resolved_query_points()),
-        worker_points_(params_.resolved_worker_points()),
+        query_points_(Scheme::is_regression ? params_.resolved_query_points() : std::vector<double>{}),
+        worker_points_(Scheme::is_regression ? params_.resolved_worker_points() : std::vector<double>{}),
         min_answers_(detail::effective_min_answers<Scheme>(params_)),
         cache_(params_.decoder_cache_capacity) {}
 
@@ -76,8 +81,10 @@ class Decoder {
     return decode_result(ids, outputs, order.data());
   }
 
-  /// As decode(), into caller storage of shape K x m; unavailable rows are NaN. Allocates
-  /// nothing when the answered set is cached and |F|, N <= 256. Thread-safe.
+  /// As decode(), into caller storage of shape K x m; unavailable rows are NaN. out must not
+  /// overlap outputs (nercc::invalid_argument names it: answers would be read after being
+  /// overwritten). Allocates nothing when the answered set is cached and |F|, N <= 256.
+  /// Thread-safe.
   template <class Ids>
   DecodeStatus decode_into(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
                            DecodeDiagnostics* diagnostics = nullptr) const {
@@ -98,10 +105,14 @@ class Decoder {
 
   /// D_F (K x |ids|, columns in the order of ids): the estimates are D_F times the outputs.
   /// Row i belongs to query point alpha_i (with an ordering: to query order[i] of the batch).
-  /// For replication/uncoded, the 0/1 selection of the first answer of each query. Thread-safe.
+  /// For replication/uncoded, the 0/1 selection of the first answer of each query. Throws
+  /// nercc::invalid_argument naming `ids` when it is empty (no answered set, no matrix), as for
+  /// bad or repeated ids. Thread-safe.
   template <class Ids>
   RowMatrix<S> decoding_matrix(const Ids& ids) const {
     const Index f = Index(ids.size()), k = params_.num_queries;
+    if (f == 0)
+      throw invalid_argument("decoding_matrix: ids is empty: a decoding matrix needs at least one answered worker");
     detail::SmallBuffer<Index> row_of_worker(std::size_t(params_.num_workers), Index(-1));
     check_ids(ids, row_of_worker);
     RowMatrix<S> d = RowMatrix<S>::Zero(k, f);
@@ -161,6 +172,10 @@ class Decoder {
   // Range and repetition checks; row_of_worker[w] = position of worker w in ids, or -1.
   template <class Ids>
   void check_ids(const Ids& ids, detail::SmallBuffer<Index>& row_of_worker) const {
+    using Id = std::decay_t<decltype(ids[0])>;
+    static_assert(std::is_integral<Id>::value,
+                  "nercc::Decoder: worker ids must be integers (std::vector<nercc::Index>, std::vector<int>, "
+                  "Eigen::VectorXi, ...): a floating-point id would be truncated to another worker");
     const Index n = params_.num_workers;
     for (Index j = 0; j < Index(ids.size()); ++j) {
       const Index w = Index(ids[j]);
@@ -184,7 +199,7 @@ class Decoder {
     std::vector<double> sites(static_cast<std::size_t>(u));
     for (Index c = 0; c < u; ++c) sites[std::size_t(c)] = worker_points_[std::size_t(sorted[c])];
     auto m = std::make_shared<const RowMatrix<S>>(
-        detail::fit_matrix(Scheme{}, sites, query_points_, params_.lambda_dec).template cast<S>());
+        detail::checked_fit_matrix<S>(Scheme{}, sites, query_points_, params_.lambda_dec, "decoding matrix"));
     return cache_.insert(sorted, std::size_t(u), std::move(m));
   }
 
@@ -199,18 +214,24 @@ class Decoder {
     if (out.rows() != k || out.cols() != m)
       throw shape_mismatch(detail::message("out is ", out.rows(), " x ", out.cols(), ", expected ", k, " x ", m,
                                            " (num_queries x output dimension)"));
+    if (detail::storage_overlaps(outputs, out))
+      throw invalid_argument("out overlaps answered_outputs: decode_into needs separate storage for the estimates");
     detail::SmallBuffer<Index> row_of_worker(std::size_t(n), Index(-1));
     check_ids(ids, row_of_worker);
 
     diag = DecodeDiagnostics{};
     diag.answers_received = f;
-    for (Index j = 0; j < f; ++j)
-      if (!detail::all_finite(outputs.row(j))) {
+    // magnitude[j] bounds the answer's largest |value| (scaled_abs_sum) for the overflow check.
+    detail::SmallBuffer<S> magnitude(std::size_t(f), S(0));
+    for (Index j = 0; j < f; ++j) {
+      magnitude[std::size_t(j)] = detail::scaled_abs_sum(outputs.row(j));
+      if (!std::isfinite(magnitude[std::size_t(j)])) {
         const Index w = Index(ids[j]);
         row_of_worker[std::size_t(w)] = -1;
         ++diag.answers_rejected_non_finite;
         if (rejected) rejected->push_back(w);
       }
+    }
     const Index usable = f - diag.answers_rejected_non_finite;
     const S nan = std::numeric_limits<S>::quiet_NaN();
     if (usable < min_answers_ || usable == 0) {
@@ -222,12 +243,14 @@ class Decoder {
     if constexpr (Scheme::is_regression) {
       detail::SmallBuffer<Index> sorted(std::size_t(usable), Index(0));
       detail::SmallBuffer<const S*> rows(std::size_t(usable), nullptr);
+      detail::SmallBuffer<S> sorted_magnitude(std::size_t(usable), S(0));
       Index u = 0;
       for (Index w = 0; w < n; ++w) {
         const Index j = row_of_worker[std::size_t(w)];
         if (j < 0) continue;
         sorted[std::size_t(u)] = w;
         rows[std::size_t(u)] = outputs.data() + j * outputs.outerStride();
+        sorted_magnitude[std::size_t(u)] = magnitude[std::size_t(j)];
         ++u;
       }
       const auto d = matrix_for(sorted.data(), usable, diag.cache_hit);
@@ -243,7 +266,15 @@ class Decoder {
                               out.outerStride(), params_.num_threads);
       diag.answers_used = usable;
       if (available) available->assign(std::size_t(k), true);
-      return DecodeStatus::ok;
+      if (!may_overflow(d->data(), usable, sorted_magnitude.data())) return DecodeStatus::ok;
+      for (Index q = 0; q < k; ++q)
+        if (!detail::all_finite(out.row(q))) {
+          out.row(q).setConstant(nan);
+          if (available) (*available)[std::size_t(q)] = false;
+          ++diag.estimates_non_finite;
+          ++diag.queries_unavailable;
+        }
+      return diag.queries_unavailable == 0 ? DecodeStatus::ok : DecodeStatus::partial;
     } else {
       // First usable answer in the given order wins.
       detail::SmallBuffer<char> filled(std::size_t(k), 0);
@@ -268,8 +299,19 @@ class Decoder {
     }
   }
 
+  // Whether some estimate could overflow: max_i sum_c |D_ic| magnitude_c against the limit (all
+  // in scaled_abs_sum's scale). O(K |F|), against the O(K |F| m) of the combine.
+  bool may_overflow(const S* coef, Index u, const S* magnitude) const {
+    for (Index i = 0; i < params_.num_queries; ++i) {
+      S bound(0);
+      for (Index c = 0; c < u; ++c) bound += std::abs(coef[i * u + c]) * magnitude[c];
+      if (!(bound < detail::scaled_overflow_limit<S>())) return true;
+    }
+    return false;
+  }
+
   CodeParams params_;
-  std::vector<double> query_points_, worker_points_;
+  std::vector<double> query_points_, worker_points_;  // empty for replication and uncoded
   Index min_answers_;
   detail::LruCache<RowMatrix<S>> cache_;
 };

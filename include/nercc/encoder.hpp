@@ -11,6 +11,8 @@
 #include <nercc/schemes.hpp>
 #include <nercc/types.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <type_traits>
 
 NERCC_NAMESPACE_BEGIN
@@ -37,9 +39,9 @@ class Encoder {
     Scheme::validate(params_);
     const Index n = params_.num_workers, k = params_.num_queries;
     if constexpr (Scheme::is_regression) {
-      matrix_ = detail::fit_matrix(Scheme{}, params_.resolved_query_points(), params_.resolved_worker_points(),
-                                   params_.lambda_enc)
-                    .template cast<S>();
+      matrix_ = detail::checked_fit_matrix<S>(Scheme{}, params_.resolved_query_points(),
+                                              params_.resolved_worker_points(), params_.lambda_enc, "encoding matrix");
+      gain_ = matrix_.cwiseAbs().rowwise().sum().maxCoeff();
     } else {
       matrix_ = RowMatrix<S>::Zero(n, k);
       for (Index w = 0; w < n; ++w) matrix_(w, Scheme::query_of_worker(w, k)) = S(1);
@@ -48,21 +50,24 @@ class Encoder {
 
   /// The N x d coded queries for the K x d queries X. Throws nercc::shape_mismatch or
   /// nercc::non_finite_input for bad X, nercc::invalid_state when CodeParams::ordering is set
-  /// (the order must reach the decoder: use encode(queries, order)). Thread-safe.
+  /// (the order must reach the decoder: use encode(queries, order)). Finite queries whose
+  /// combination overflows S (Berrut's weights exceed 1, so float queries near 3e38 can) throw
+  /// nercc::non_finite_input naming the coded row, never return infinite rows. Thread-safe.
   RowMatrix<S> encode(const Eigen::Ref<const RowMatrix<S>>& queries) const {
     RowMatrix<S> coded(params_.num_workers, queries.cols());
     encode_into(queries, coded);
     return coded;
   }
 
-  /// As encode(), into caller storage of shape N x d, without allocating. Thread-safe.
+  /// As encode(), into caller storage of shape N x d, without allocating; coded must not
+  /// overlap queries (nercc::invalid_argument). Thread-safe.
   void encode_into(const Eigen::Ref<const RowMatrix<S>>& queries, Eigen::Ref<RowMatrix<S>> coded) const {
     if (params_.ordering != OrderingMethod::as_given)
       throw invalid_state(detail::message("encode: ordering is ", to_string(params_.ordering),
                                           ", so the decoder needs each batch's order: call encode(queries, order) "
                                           "or encode_into(queries, coded, order)"));
-    check_shapes(queries, coded);
-    encode_rows(queries, coded, nullptr);
+    const S magnitude = check_shapes(queries, coded);
+    encode_rows(queries, coded, nullptr, magnitude);
   }
 
   /// The coded queries of X under CodeParams::ordering, and in `order` the order used (the
@@ -77,15 +82,15 @@ class Encoder {
   /// ordering itself (nothing with as_given once `order` has K entries). Thread-safe.
   void encode_into(const Eigen::Ref<const RowMatrix<S>>& queries, Eigen::Ref<RowMatrix<S>> coded,
                    QueryOrder& order) const {
-    check_shapes(queries, coded);
+    const S magnitude = check_shapes(queries, coded);
     if (params_.ordering == OrderingMethod::as_given) {
       order.resize(std::size_t(params_.num_queries));
       for (Index q = 0; q < params_.num_queries; ++q) order[std::size_t(q)] = q;
-      encode_rows(queries, coded, nullptr);
+      encode_rows(queries, coded, nullptr, magnitude);
       return;
     }
     QueryOrder chosen = order_queries(queries, params_.ordering, params_.ordering_options);
-    encode_rows(queries, coded, chosen.data());
+    encode_rows(queries, coded, chosen.data(), magnitude);
     order = std::move(chosen);  // only once encoding succeeded
   }
 
@@ -96,19 +101,30 @@ class Encoder {
   Index num_workers() const { return params_.num_workers; }
 
  private:
-  void check_shapes(const Eigen::Ref<const RowMatrix<S>>& queries, const Eigen::Ref<RowMatrix<S>>& coded) const {
+  // Shapes, aliasing and finiteness; returns the largest scaled_abs_sum of a query row.
+  S check_shapes(const Eigen::Ref<const RowMatrix<S>>& queries, const Eigen::Ref<RowMatrix<S>>& coded) const {
     const Index k = params_.num_queries, n = params_.num_workers, d = queries.cols();
     if (queries.rows() != k)
       throw shape_mismatch(detail::message("queries has ", queries.rows(), " rows, expected num_queries (", k, ")"));
     if (coded.rows() != n || coded.cols() != d)
       throw shape_mismatch(detail::message("coded is ", coded.rows(), " x ", coded.cols(), ", expected ", n, " x ", d,
                                            " (num_workers x query dimension)"));
-    if (!detail::all_finite(queries)) detail::check_finite_rows(queries, "queries");
+    if (detail::storage_overlaps(queries, coded))
+      throw invalid_argument("coded overlaps queries: encode_into needs separate storage for its output");
+    S magnitude(0);
+    for (Index q = 0; q < k; ++q) {
+      const S row = detail::scaled_abs_sum(queries.row(q));
+      if (!std::isfinite(row)) detail::check_finite_rows(queries, "queries");
+      magnitude = std::max(magnitude, row);
+    }
+    return magnitude;
   }
 
   // Query point q takes row perm[q] of the queries (row q when perm is null).
+  // magnitude: check_shapes' bound on the queries; where E times it could overflow S, the coded
+  // rows are checked.
   void encode_rows(const Eigen::Ref<const RowMatrix<S>>& queries, Eigen::Ref<RowMatrix<S>> coded,
-                   const Index* perm) const {
+                   const Index* perm, S magnitude) const {
     const Index k = params_.num_queries, n = params_.num_workers, d = queries.cols();
     const S* in = queries.data();
     const Index in_stride = queries.outerStride();
@@ -118,6 +134,12 @@ class Encoder {
       };
       if (perm) run([&](Index q) { return in + perm[q] * in_stride; });
       else run([&](Index q) { return in + q * in_stride; });
+      if (gain_ * magnitude < detail::scaled_overflow_limit<S>()) return;
+      for (Index w = 0; w < n; ++w)
+        if (!detail::all_finite(coded.row(w)))
+          throw non_finite_input(detail::message("coded row ", w, " overflowed although the queries are finite: ",
+                                                 "their combination exceeds the range of the scalar type; ",
+                                                 "scale the queries"));
     } else {
       for (Index w = 0; w < n; ++w) coded.row(w) = queries.row(Scheme::query_of_worker(w, k));
     }
@@ -125,6 +147,7 @@ class Encoder {
 
   CodeParams params_;
   RowMatrix<S> matrix_;
+  S gain_ = S(1);  // max_n sum_k |E_nk|: |coded| <= gain_ * max |query|
 };
 
 NERCC_NAMESPACE_END

@@ -46,7 +46,8 @@ class shape_mismatch : public invalid_argument {
       : invalid_argument(error_id::shape_mismatch, "shape_mismatch", message) {}
 };
 
-/// A query input holds NaN or infinity (worker outputs are never thrown for: they are dropped).
+/// A query input holds NaN or infinity, or finite queries encode to an infinite coded row (their
+/// combination overflows the scalar type). Worker outputs are never thrown for: they are dropped.
 class non_finite_input : public invalid_argument {
  public:
   explicit non_finite_input(const std::string& message)

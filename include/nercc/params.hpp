@@ -19,12 +19,12 @@ NERCC_NAMESPACE_BEGIN
 /// (a mean-form lambda_mean corresponds to lambda = n * lambda_mean). lambda = 0 interpolates,
 /// lambda = +infinity gives the least-squares line.
 struct CodeParams {
-  Index num_queries = 10;              ///< K: queries per group
-  Index num_workers = 20;              ///< N: coded queries (workers) per group
+  Index num_queries = 10;              ///< K: queries per group, at most max_code_size
+  Index num_workers = 20;              ///< N: coded queries (workers) per group, at most max_code_size
   double lambda_enc = 0.0;             ///< encoder smoothing (SplineScheme only), >= 0
   double lambda_dec = 0.0;             ///< decoder smoothing (SplineScheme only), >= 0
-  std::vector<double> query_points;    ///< alpha_1..alpha_K; empty: chebyshev_first_kind(K)
-  std::vector<double> worker_points;   ///< beta_1..beta_N; empty: chebyshev_second_kind(N)
+  std::vector<double> query_points;    ///< alpha_1..alpha_K in [-1, 1]; empty: chebyshev_first_kind(K)
+  std::vector<double> worker_points;   ///< beta_1..beta_N in [-1, 1]; empty: chebyshev_second_kind(N)
   /// Fewest usable (finite) answers a decode accepts before it reports
   /// DecodeStatus::insufficient_answers; 0 means automatic: K for the coded schemes (fewer
   /// answers than queries cannot determine K outputs), 1 for replication and uncoded (each
@@ -46,12 +46,16 @@ struct CodeParams {
   OrderingMethod ordering = OrderingMethod::as_given;
   OrderingOptions ordering_options;  ///< used when ordering is not as_given
 
-  /// Throws nercc::invalid_argument naming the first invalid field. Scheme-specific rules
+  /// Throws nercc::invalid_argument naming the first invalid field: num_queries and num_workers
+  /// in [1, max_code_size]; points (when given) finite, in [-1, 1] and at least
+  /// min_point_separation times their spread apart (see points.hpp). Scheme-specific rules
   /// (N >= K, N == K for uncoded) are checked by the Encoder/Decoder of that scheme.
   void validate() const {
     using detail::message;
     if (num_queries < 1) throw invalid_argument(message("num_queries (", num_queries, ") must be >= 1"));
     if (num_workers < 1) throw invalid_argument(message("num_workers (", num_workers, ") must be >= 1"));
+    check_size("num_queries", num_queries);
+    check_size("num_workers", num_workers);
     check_lambda("lambda_enc", lambda_enc);
     check_lambda("lambda_dec", lambda_dec);
     if (!query_points.empty()) detail::check_points("query_points", query_points, num_queries);
@@ -74,6 +78,11 @@ struct CodeParams {
   }
 
  private:
+  static void check_size(const char* field, Index value) {
+    if (value > max_code_size)
+      throw invalid_argument(
+          detail::message(field, " (", value, ") must be <= nercc::max_code_size (", max_code_size, ")"));
+  }
   static void check_lambda(const char* field, double value) {
     if (std::isnan(value) || value < 0.0)
       throw invalid_argument(detail::message(field, " (", value, ") must be >= 0 (+infinity allowed)"));

@@ -7,14 +7,29 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
 NERCC_NAMESPACE_BEGIN
 
+/// The most queries (K) and workers (N) a code may have, and the largest point set the functions
+/// here build: 2^20. Larger values are rejected with nercc::invalid_argument naming the field
+/// (not a std::bad_alloc or std::length_error after gigabytes of allocation): a group of a million
+/// workers is far beyond any serving configuration, and per-group work grows with N.
+inline constexpr Index max_code_size = Index(1) << 20;
+
+/// Two points of one set (query points, worker points, sites) must lie at least this fraction
+/// of the set's spread (max - min) apart. Closer points make the spline's 1/h^2 terms and
+/// Berrut's 1/(z - t) weights overflow, so the coding matrices would hold NaN. Chebyshev sets up
+/// to max_code_size points are ~2e-12 of their spread apart at the ends.
+inline constexpr double min_point_separation = 1e-12;
+
 namespace detail {
 inline void check_point_count(const char* function, Index n) {
   if (n < 1) throw invalid_argument(message(function, ": n (", n, ") must be >= 1"));
+  if (n > max_code_size)
+    throw invalid_argument(message(function, ": n (", n, ") must be <= nercc::max_code_size (", max_code_size, ")"));
 }
 constexpr double pi = 3.141592653589793238462643383279502884;
 }  // namespace detail
@@ -66,22 +81,39 @@ inline std::vector<double> uniform_points(Index n) {
 /// the companions over the gaps. Tune it with TuneParams::worker_spreads.
 ///
 /// query_points: K >= 1 distinct finite points in [-1, 1] (K = 1: the companions go toward the
-/// farther end of [-1, 1], g = that distance). num_workers: N >= K. spread in (0, 1).
+/// farther end of [-1, 1], g = that distance). num_workers: K <= N <= max_code_size. spread in (0, 1).
 /// Thread-safe (pure). Throws nercc::invalid_argument naming the bad argument.
 inline std::vector<double> clustered_worker_points(const std::vector<double>& query_points, Index num_workers,
                                                    double spread);
 
 namespace detail {
-/// Throws unless `points` holds `expected` finite, pairwise distinct values; names `field`.
-inline void check_points(const char* field, const std::vector<double>& points, Index expected) {
+/// Throws unless `points` holds `expected` finite points in [-1, 1] (up to rounding: 4 ulps of
+/// 1), pairwise at least min_point_separation times their spread apart; names `field`, and for
+/// a close pair both indices and values.
+inline void check_points(const std::string& field, const std::vector<double>& points, Index expected) {
   if (Index(points.size()) != expected)
     throw invalid_argument(message(field, " has ", points.size(), " points, expected ", expected));
-  for (std::size_t i = 0; i < points.size(); ++i)
+  const double bound = 1.0 + 4.0 * std::numeric_limits<double>::epsilon();
+  for (std::size_t i = 0; i < points.size(); ++i) {
     if (!std::isfinite(points[i])) throw invalid_argument(message(field, "[", i, "] (", points[i], ") is not finite"));
-  std::vector<double> sorted(points);
-  std::sort(sorted.begin(), sorted.end());
-  const auto dup = std::adjacent_find(sorted.begin(), sorted.end());
-  if (dup != sorted.end()) throw invalid_argument(message(field, " repeats the point ", *dup));
+    if (std::abs(points[i]) > bound)
+      throw invalid_argument(message(field, "[", i, "] (", points[i], ") is outside [-1, 1]"));
+  }
+  std::vector<std::size_t> order(points.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return points[a] < points[b]; });
+  if (order.empty()) return;
+  const double spread = points[order.back()] - points[order.front()];
+  for (std::size_t r = 1; r < order.size(); ++r) {
+    const std::size_t a = std::min(order[r - 1], order[r]), b = std::max(order[r - 1], order[r]);
+    const double gap = std::abs(points[b] - points[a]);
+    if (gap == 0.0)
+      throw invalid_argument(message(field, " repeats the point ", points[a], " (at indices ", a, " and ", b, ")"));
+    if (gap < min_point_separation * spread)
+      throw invalid_argument(message(field, "[", a, "] (", points[a], ") and ", field, "[", b, "] (", points[b],
+                                     ") are ", gap, " apart, closer than nercc::min_point_separation (",
+                                     min_point_separation, ") times the spread of the points (", spread, ")"));
+  }
 }
 }  // namespace detail
 
@@ -91,12 +123,12 @@ inline std::vector<double> clustered_worker_points(const std::vector<double>& qu
   const char* const fn = "clustered_worker_points";
   const Index k = Index(query_points.size());
   if (k < 1) throw invalid_argument(message(fn, ": query_points is empty"));
-  detail::check_points(message(fn, ": query_points").c_str(), query_points, k);
-  for (std::size_t i = 0; i < query_points.size(); ++i)
-    if (std::abs(query_points[i]) > 1.0)
-      throw invalid_argument(message(fn, ": query_points[", i, "] (", query_points[i], ") is outside [-1, 1]"));
+  detail::check_points(message(fn, ": query_points"), query_points, k);
   if (num_workers < k)
     throw invalid_argument(message(fn, ": num_workers (", num_workers, ") must be >= the number of query points (", k, ")"));
+  if (num_workers > max_code_size)
+    throw invalid_argument(message(fn, ": num_workers (", num_workers, ") must be <= nercc::max_code_size (",
+                                   max_code_size, ")"));
   if (!(spread > 0.0 && spread < 1.0))
     throw invalid_argument(message(fn, ": spread (", spread, ") must lie in (0, 1)"));
 

@@ -7,6 +7,9 @@
 #include <nercc/types.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -219,6 +222,36 @@ bool all_finite(const Eigen::MatrixBase<Derived>& m) {
   S zero(0);
   for (Index r = 0; r < m.rows(); ++r) zero += (m.row(r).array() * S(0)).sum();
   return zero == S(0);
+}
+
+/// 2^-64 * sum |x| over m, in one vectorised pass like all_finite: finite exactly when every
+/// entry is (NaN and infinity propagate; the scaling keeps finite rows from overflowing the
+/// sum), and 2^64 times it bounds every |x|. Overflow checks compare it with max<S> * 2^-64.
+template <class Derived>
+typename Derived::Scalar scaled_abs_sum(const Eigen::MatrixBase<Derived>& m) {
+  using S = typename Derived::Scalar;
+  const S scale = std::ldexp(S(1), -64);
+  S sum(0);
+  for (Index r = 0; r < m.rows(); ++r) sum += (m.row(r).array().abs() * scale).sum();
+  return sum;
+}
+
+/// The largest |x| a scaled_abs_sum may bound so that a combination with coefficient row sums
+/// of 1 cannot overflow S, in the same scale (max<S> * 2^-64, with a factor 4 for rounding).
+template <class S>
+S scaled_overflow_limit() {
+  return std::ldexp(std::numeric_limits<S>::max(), -66);
+}
+
+/// Whether the storage of two row-major matrices (any row strides) overlaps.
+template <class A, class B>
+bool storage_overlaps(const A& a, const B& b) {
+  if (a.size() == 0 || b.size() == 0) return false;
+  const auto begin = [](const auto& m) { return reinterpret_cast<std::uintptr_t>(m.data()); };
+  const auto end = [](const auto& m) {
+    return reinterpret_cast<std::uintptr_t>(m.data() + (m.rows() - 1) * m.outerStride() + m.cols());
+  };
+  return begin(a) < end(b) && begin(b) < end(a);
 }
 
 /// Values (inputs plus outputs) a thread must have before combine_rows splits the columns:

@@ -19,7 +19,9 @@ namespace detail {
 /// system is scaled as (s R + c Q^T W^-1 Q) z = Q^T y with gamma = s z and g = y - c W^-1 Q z:
 /// (s, c) = (1, lambda) for lambda <= 1 and (1/lambda, 1) above, so large lambda never
 /// overflows. lambda = +inf is the weighted least-squares line, computed in closed form (the
-/// banded system would carry the O(n^4) conditioning of Q^T Q into an exactly known answer).
+/// banded system would carry the O(n^4) conditioning of Q^T Q into an exactly known answer)
+/// from the weighted means and the slope: its hat matrix H_ji = w_i (1/W + dt_j dt_i / Sxx) has
+/// rank 2 and is never formed, so fits cost O(n d) and operators O(n p) as for finite lambda.
 template <class C>
 class ReinschSystem {
  public:
@@ -83,8 +85,16 @@ class ReinschSystem {
     g = y;
     gamma.setZero(n, y.cols());
     if (n < 3) return;
-    if (line_) {
-      g = hat_matrix() * y;
+    if (line_) {  // g = H y = weighted mean + (t - mean) * slope: O(n d), never the n x n H
+      Eigen::Matrix<C, 1, Eigen::Dynamic> mean_y = Eigen::Matrix<C, 1, Eigen::Dynamic>::Zero(y.cols());
+      Eigen::Matrix<C, 1, Eigen::Dynamic> slope = mean_y;
+      for (Index i = 0; i < n; ++i) {
+        const C w = C(1) / w_inv_[std::size_t(i)];
+        mean_y += w * y.row(i);
+        slope += (w * (t_[std::size_t(i)] - mean_) / sxx_) * y.row(i);
+      }
+      mean_y /= weight_sum_;
+      for (Index j = 0; j < n; ++j) g.row(j) = mean_y + (t_[std::size_t(j)] - mean_) * slope;
       return;
     }
     RowMatrix<C> z(n - 2, y.cols());
@@ -146,14 +156,14 @@ class ReinschSystem {
       if (n > 1) m(k, col(s.j + 1)) += s.e1;
     }
     if (n < 3) return m;
-    if (line_) {  // stencil over the sorted sites times the least-squares hat matrix
-      RowMatrix<C> e = RowMatrix<C>::Zero(p, n);
+    if (line_) {  // the stencil's two rows of the rank-2 hat matrix H: O(n p), never n x n
       for (Index k = 0; k < p; ++k) {
-        e(k, st[std::size_t(k)].j) += st[std::size_t(k)].e0;
-        e(k, st[std::size_t(k)].j + 1) += st[std::size_t(k)].e1;
+        const Stencil& s = st[std::size_t(k)];
+        const C level = (s.e0 + s.e1) / weight_sum_;
+        const C tilt = (s.e0 * (t_[std::size_t(s.j)] - mean_) + s.e1 * (t_[std::size_t(s.j + 1)] - mean_)) / sxx_;
+        for (Index i = 0; i < n; ++i)
+          m(k, col(i)) = (level + tilt * (t_[std::size_t(i)] - mean_)) / w_inv_[std::size_t(i)];
       }
-      const RowMatrix<C> sorted = e * hat_matrix();
-      for (Index j = 0; j < n; ++j) m.col(col(j)) = sorted.col(j);
       return m;
     }
     const Index mi = n - 2;
@@ -233,17 +243,6 @@ class ReinschSystem {
     }
     ldlt_.solve_in_place(r);
     v += r;
-  }
-
-  // The weighted least-squares line's values at the sites: H y, H_ji = w_i (1/W + dt_j dt_i / Sxx).
-  RowMatrix<C> hat_matrix() const {
-    const Index n = size();
-    RowMatrix<C> h(n, n);
-    for (Index j = 0; j < n; ++j)
-      for (Index i = 0; i < n; ++i)
-        h(j, i) = (C(1) / weight_sum_ + (t_[std::size_t(j)] - mean_) * (t_[std::size_t(i)] - mean_) / sxx_) /
-                  w_inv_[std::size_t(i)];
-    return h;
   }
 
   // out += scale * Q z, or scale * W^-1 Q z  (z: (n-2) x k, out: n x k)
