@@ -2,6 +2,8 @@
 // overload. Time is a ManualClock moved by a driver thread; nothing sleeps.
 #include "support.hpp"
 
+#include <nercc/points.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -112,8 +114,11 @@ class ChaosTransport {
 
 }  // namespace
 
-TEST_CASE("runtime stress: every query of >= 10^5 random groups gets exactly one outcome", "[runtime][stress]") {
-  const long groups = stress_groups();
+namespace {
+
+// Every query of `groups` random groups gets exactly one outcome; with `early_release`, on a
+// systematic layout, some complete early with their own worker's answer.
+void stress(long groups, bool early_release) {
   const Index k = 2;
   const long total = groups * long(k);
   auto clock = std::make_shared<rt::ManualClock>();
@@ -134,6 +139,10 @@ TEST_CASE("runtime stress: every query of >= 10^5 random groups gets exactly one
   p.encode_threads = 2;
   p.decode_threads = 2;
   p.overload.shed = false;  // lower redundancy but keep every group, so the count is reached
+  if (early_release) {
+    p.early_release = true;
+    p.code.worker_points = nercc::clustered_worker_points(p.code.resolved_query_points(), 5, 0.1);
+  }
   std::unique_ptr<rt::Runtime<double>> runtime(new rt::Runtime<double>(p, chaos.transport(), clock));
 
   std::vector<std::atomic<int>> seen(static_cast<std::size_t>(total));
@@ -190,10 +199,23 @@ TEST_CASE("runtime stress: every query of >= 10^5 random groups gets exactly one
   CHECK(m.groups_decided_deadline > 0);
   CHECK(m.too_few_answers > 0);
   CHECK(ok.load() > 0);  // the mix of outcomes depends on thread scheduling against the driven clock
+  if (early_release) CHECK(m.released_early > 0);
+  else CHECK(m.released_early == 0);
   WARN("stress: " << m.groups_formed << " groups, " << m.submitted << " queries, " << m.completed_ok << " ok, "
                   << m.too_few_answers << " too few answers, " << m.late_answers << " late answers, "
                   << m.calls_cancelled << " cancelled calls, " << m.answers_failed << " failed calls, " << tick
-                  << " ticks; lost " << lost << ", duplicated " << duplicated);
+                  << " ticks; " << m.released_early << " released early; lost " << lost << ", duplicated "
+                  << duplicated);
+}
+
+}  // namespace
+
+TEST_CASE("runtime stress: every query of >= 10^5 random groups gets exactly one outcome", "[runtime][stress]") {
+  stress(stress_groups(), false);
+}
+
+TEST_CASE("runtime stress: early release on a systematic layout, exactly one outcome per query", "[runtime][stress]") {
+  stress(stress_groups() / 4, true);
 }
 
 TEST_CASE("runtime overload: 2-10x capacity keeps memory bounded, lowers redundancy, sheds, restores", "[runtime][stress]") {

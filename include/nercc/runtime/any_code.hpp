@@ -54,6 +54,13 @@ class AnyCode {
   /// lambda_enc = 0; always for replication and uncoded).
   bool systematic() const { return impl_->systematic(); }
 
+  /// The query position (0..K-1, before any ordering) that worker `w` computes exactly, or -1:
+  /// query_of_worker for replication and uncoded, w for w < K in a systematic layout.
+  Index exact_query_of_worker(Index w) const {
+    if (!is_regression()) return query_of_worker(w);
+    return w < num_queries() && systematic() ? w : -1;
+  }
+
   /// `count` workers to use when redundancy is lowered (count in [K, N], ascending ids).
   /// Regression schemes take points spread evenly over the worker indices (both ends kept) so
   /// the decoder still sees the whole interval of the default (sorted) points; a systematic

@@ -35,8 +35,9 @@ class MetricsRecorder {
     m_.max_live_queries = std::max(m_.max_live_queries, ++m_.live_queries);
   }
   /// A query got its outcome (`latency_seconds` from submit).
-  void query_completed(QueryError error, double latency_seconds) {
+  void query_completed(QueryError error, double latency_seconds, bool released_early = false) {
     std::lock_guard<std::mutex> guard(mutex_);
+    if (released_early) ++m_.released_early;
     switch (error) {
       case QueryError::none:
         ++m_.completed_ok;

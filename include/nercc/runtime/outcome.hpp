@@ -36,6 +36,14 @@ inline const char* to_string(QueryError e) {
   return "unknown";
 }
 
+/// How a query's value was produced.
+enum class Provenance {
+  exact,      ///< a worker's answer for this very query (replication, uncoded, an answered systematic worker)
+  estimated,  ///< decoded from the answers of its group (spline, Berrut)
+};
+
+inline const char* to_string(Provenance p) { return p == Provenance::exact ? "exact" : "estimated"; }
+
 /// The outcome of one query: the estimate of f(x) (1 x output_dim) or an error naming why.
 template <class S>
 struct QueryOutcome {
@@ -47,6 +55,9 @@ struct QueryOutcome {
   std::uint64_t group = 0;   ///< 0 when the query never joined a group
   Index answers_used = 0;    ///< usable worker answers its group decoded from
   double latency_seconds = 0;  ///< submit to outcome, on the runtime's clock
+  Provenance provenance = Provenance::estimated;  ///< on success: how the value was produced
+  /// On success: completed by RuntimeParams::early_release, before its group was decided.
+  bool released_early = false;
   bool ok() const { return error == QueryError::none; }
 };
 

@@ -45,6 +45,15 @@ struct RuntimeParams {
   /// for its quorum or for every call to resolve).
   Duration deadline = std::chrono::milliseconds(100);
 
+  /// Early release: a query completes the moment a worker that computed it exactly answers (a
+  /// replica for replication, its own worker for uncoded, worker k for query k of a systematic
+  /// spline or Berrut layout, see AnyCode::systematic), with that answer as its value
+  /// (Provenance::exact); only the group's other queries wait for its decision. No effect on a
+  /// code without such workers. Combined with stragglers = 0 and a deadline T this is the grace
+  /// rule: exact answers leave at once, the rest are decoded at T (or when every call resolved)
+  /// from every answer that arrived, instead of at the quorum.
+  bool early_release = false;
+
   std::size_t admission_capacity = 1024;  ///< queries waiting to be grouped
   QueuePolicy admission_policy = QueuePolicy::reject;
   std::size_t stage_capacity = 16;        ///< groups waiting at the encode and dispatch stages

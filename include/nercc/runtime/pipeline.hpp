@@ -90,10 +90,22 @@ struct Group {
   std::vector<Index> answer_slot; // slot of each row of answers
   std::vector<Index> coverage;    // replication/uncoded: usable answers per real query
   CollectProgress progress;
+  // Early release: queries completed with a worker's exact answer before the decision, and the
+  // answers waiting for a decode thread to deliver them.
+  std::vector<char> released;
+  std::vector<std::pair<std::size_t, RowMatrix<S>>> to_release;
+  bool release_queued = false;
 };
 
 template <class S>
 using GroupPtr = std::shared_ptr<Group<S>>;
+
+// One decode-stage item: decide-and-complete a group, or deliver its early releases.
+template <class S>
+struct DecodeWork {
+  GroupPtr<S> group;
+  bool release = false;
+};
 
 // One admission item: a query, or a timeout token that closes group `flush` if still open.
 template <class S>
@@ -135,7 +147,8 @@ struct Core {
   SyncFn sync_transport;
 
   BoundedQueue<Admission<S>> admission;
-  BoundedQueue<GroupPtr<S>> encode_q, dispatch_q, decode_q;
+  BoundedQueue<GroupPtr<S>> encode_q, dispatch_q;
+  BoundedQueue<DecodeWork<S>> decode_q;
   BoundedQueue<std::function<void()>> io_q;
 
   std::atomic<bool> accepting{true}, stopping{false};
@@ -160,7 +173,7 @@ struct Core {
   void deliver(const std::shared_ptr<Query<S>>& q, QueryOutcome<S>&& out) {
     out.query = q->id;
     out.latency_seconds = seconds(clock->now() - q->submitted);
-    metrics.query_completed(out.error, out.latency_seconds);
+    metrics.query_completed(out.error, out.latency_seconds, out.released_early);
     try {
       q->sink(std::move(out));
     } catch (...) {
@@ -176,9 +189,14 @@ struct Core {
     deliver(q, std::move(out));
   }
 
+  // Fails the group's queries that early release has not completed.
   void fail_group(const GroupPtr<S>& g, QueryError e, const std::string& why) {
-    for (auto& q : g->queries) fail_query(q, e, why, g->id);
+    for (std::size_t i = 0; i < g->queries.size(); ++i)
+      if (!released(*g, i)) fail_query(g->queries[i], e, why, g->id);
   }
+
+  // Read by the decode stage once the group is decided, when `released` no longer changes.
+  static bool released(const Group<S>& g, std::size_t i) { return i < g.released.size() && g.released[i]; }
 
   static std::string shutdown_message() { return "runtime shut down before the query completed"; }
 
@@ -381,6 +399,7 @@ struct Core {
       g->cancels.assign(n, CancelHandle{});
       g->answers.resize(Index(n), g->blocks * params.output_dim);
       g->coverage.assign(std::size_t(g->shape.queries), 0);
+      if (params.early_release) g->released.assign(g->queries.size(), 0);
       g->dispatched = clock->now();
     }
     timers.schedule(saturating_add(g->dispatched, rule->deadline()), [this, g] { decide(g, Decision::deadline); });
@@ -443,7 +462,7 @@ struct Core {
       if (output->rows() != g->blocks || output->cols() != params.output_dim) state = CallState::bad_shape;
       else if (!output->allFinite()) state = CallState::non_finite;
     }
-    bool late = false, decided_now = false;
+    bool late = false, decided_now = false, queue_release = false;
     {
       std::lock_guard<std::mutex> guard(g->m);
       if (g->decided) {
@@ -461,12 +480,47 @@ struct Core {
           p.usable = Index(g->answer_slot.size());
           const Index q = code.query_of_worker(g->workers[s]);
           if (q >= 0 && q < Index(g->coverage.size()) && g->coverage[std::size_t(q)]++ == 0) ++p.covered;
+          if (params.early_release) release_exact(*g, g->workers[s], *output, queue_release);
         }
         if (const auto d = rule->on_progress(g->shape, p)) decided_now = mark_decided(*g, *d, now);
       }
     }
     metrics.call_resolved(state, late);
+    if (queue_release) to_decode(g, true);
     if (decided_now) to_decode(g);
+  }
+
+  // With g.m held: marks the queries `worker` computed exactly as released and keeps its answer
+  // rows for the decode stage; `queue` is set when the group needs a release item queued.
+  void release_exact(Group<S>& g, Index worker, const RowMatrix<S>& output, bool& queue) {
+    const Index q = code.exact_query_of_worker(worker), k = code.num_queries();
+    if (q < 0) return;
+    for (Index j = 0; j < g.blocks; ++j) {
+      const std::size_t i = std::size_t(j * k + g.orders[std::size_t(j)][std::size_t(q)]);
+      if (i >= g.queries.size() || g.released[i]) continue;
+      g.released[i] = 1;
+      g.to_release.emplace_back(i, output.row(j));
+    }
+    if (!g.to_release.empty() && !g.release_queued) queue = g.release_queued = true;
+  }
+
+  // The decode stage's side of early release: completes the released queries waiting in g.
+  void deliver_released(const GroupPtr<S>& g) {
+    std::vector<std::pair<std::size_t, RowMatrix<S>>> ready;
+    {
+      std::lock_guard<std::mutex> guard(g->m);
+      ready.swap(g->to_release);
+      g->release_queued = false;
+    }
+    for (auto& r : ready) {
+      QueryOutcome<S> out;
+      out.group = g->id;
+      out.answers_used = 1;
+      out.provenance = Provenance::exact;
+      out.released_early = true;
+      out.value = std::move(r.second);
+      deliver(g->queries[r.first], std::move(out));
+    }
   }
 
   static bool decided(Group<S>& g) {
@@ -490,19 +544,25 @@ struct Core {
     to_decode(g);
   }
 
-  // Decided groups number at most max_inflight_groups, the decode queue's capacity.
-  void to_decode(const GroupPtr<S>& g) {
+  // Decided groups number at most max_inflight_groups, the decode queue's capacity; release
+  // items at most one more per group in flight.
+  void to_decode(const GroupPtr<S>& g, bool release = false) {
     idle.add();
-    GroupPtr<S> item = g;
+    DecodeWork<S> item{g, release};
     if (decode_q.push_unbounded(item) == PushResult::ok) return;
-    finish(g);
+    handle(item);
     idle.done();
+  }
+
+  void handle(const DecodeWork<S>& work) {
+    if (work.release) deliver_released(work.group);
+    else finish(work.group);
   }
 
   void decode_loop() {
     running_core() = this;
-    while (auto g = decode_q.pop()) {
-      finish(*g);
+    while (auto work = decode_q.pop()) {
+      handle(*work);
       idle.done();
     }
   }
@@ -578,13 +638,16 @@ struct Core {
 
   void complete_group(const GroupPtr<S>& g, const std::vector<DecodeResult<S>>& blocks, Index usable) {
     const std::size_t k = std::size_t(code.num_queries());
+    const Provenance provenance = code.is_regression() ? Provenance::estimated : Provenance::exact;
     for (std::size_t i = 0; i < g->queries.size(); ++i) {
+      if (released(*g, i)) continue;
       const DecodeResult<S>& r = blocks[i / k];
       const std::size_t j = i % k;
       QueryOutcome<S> out;
       out.group = g->id;
       out.status = r.status;
       out.answers_used = usable;
+      out.provenance = provenance;
       if (r.status == DecodeStatus::insufficient_answers) {
         out.error = QueryError::too_few_answers;
         out.message = ::nercc::detail::message(usable, " usable answers when decided (", to_string(g->decision),
