@@ -7,6 +7,7 @@
 #pragma once
 
 #include <nercc/config.hpp>
+#include <nercc/detail/sorted_sites.hpp>
 #include <nercc/errors.hpp>
 #include <nercc/schemes.hpp>
 #include <nercc/tune/params.hpp>
@@ -55,6 +56,8 @@ TuneResult tune_lambdas_impl(const TuneParams& params, Batch&& batch, Model& mod
       throw shape_mismatch(message("calibration batch ", b, " is ", rows.rows(), " x ", rows.cols(),
                                    ", expected num_queries (", k, ") rows",
                                    b > 0 ? message(" and ", queries.cols(), " columns") : ""));
+    // The data first: a NaN here would otherwise surface as non-finite model outputs.
+    if (!rows.allFinite()) check_finite_rows(rows, message("calibration batch ", b).c_str());
     if (b == 0) queries.resize(params.batches * k, rows.cols());
     queries.middleRows(b * k, k) = rows;
   }
@@ -91,11 +94,13 @@ TuneResult tune_lambdas_impl(const TuneParams& params, Batch&& batch, Model& mod
 /// Deterministic for a given seed (and a deterministic model). Thread safety: reentrant; the
 /// model is called on the calling thread only, and exceptions it throws propagate unchanged.
 /// Throws nercc::invalid_argument for bad params (naming the field) or too few calibration
-/// rows, nercc::shape_mismatch if the model returns the wrong number of rows.
+/// rows, nercc::non_finite_input naming the calibration row (or batch) that holds NaN or
+/// infinity, nercc::shape_mismatch if the model returns the wrong number of rows.
 template <class Derived, class Model>
 TuneResult tune_lambdas(const TuneParams& params, const Eigen::MatrixBase<Derived>& calibration, Model&& model) {
   using S = typename Derived::Scalar;
   static_assert(std::is_floating_point<S>::value, "nercc::tune_lambdas: calibration must hold float or double");
+  detail::check_finite_rows(calibration, "calibration");
   // Batch b: K distinct rows at random, from one generator seeded once.
   std::mt19937_64 rng(params.seed);
   auto random_batch = [&](Index) {

@@ -392,3 +392,14 @@ TEST_CASE("model misbehaviour reaches the caller", "[tune][errors]") {
   static_assert(!nercc::detail::is_batch_model<int, double>::value, "an int is no model");
   static_assert(nercc::detail::is_batch_model<decltype(smooth_model), double>::value, "a matrix function is");
 }
+
+TEST_CASE("NaN in the calibration data is reported as the data's, not the model's", "[tune][errors]") {
+  auto p = base_params(8, 40, 2);
+  RowMatrix<double> calibration = random_rows(40, 3);
+  calibration(17, 2) = std::nan("");
+  const auto model = [](const RowMatrix<double>& x) { return smooth_model(x); };
+  CHECK_THROWS_AS(nercc::tune_lambdas(p, calibration, model), nercc::non_finite_input);
+  CHECK_THROWS_WITH(nercc::tune_lambdas(p, calibration, model), Catch::Matchers::Contains("calibration row 17"));
+  const auto batches = [&](Index b) { return RowMatrix<double>(calibration.middleRows(b * 8 % 32, 8)); };
+  CHECK_THROWS_WITH(nercc::tune_lambdas(p, batches, model), Catch::Matchers::Contains("calibration batch 2 row 1"));
+}
