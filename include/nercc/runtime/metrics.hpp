@@ -81,6 +81,8 @@ struct RuntimeMetrics {
   std::uint64_t internal_errors = 0;  ///< an exception in encode/decode (message in the outcome)
   std::uint64_t callback_exceptions = 0;  ///< user completion callbacks that threw (swallowed)
   std::uint64_t released_early = 0;  ///< completed_ok queries completed by early release
+  std::uint64_t fallback_answers = 0;  ///< completed_ok queries answered by the fallback model
+  std::uint64_t fallback_failed = 0;   ///< fallback calls that threw or gave a wrong shape or non-finite values
   /// Queries submitted from the runtime's own threads (a callback submitting again) while the
   /// admission queue was full under QueuePolicy::block: admitted past its capacity, since waiting
   /// there could stall the pipeline that has to drain it.
@@ -141,7 +143,8 @@ struct RuntimeMetrics {
     o << "{\"submitted\":" << submitted << ",\"completed_ok\":" << completed_ok << ",\"rejected\":" << rejected
       << ",\"shed\":" << shed << ",\"too_few_answers\":" << too_few_answers << ",\"unavailable\":" << unavailable
       << ",\"shut_down\":" << shut_down << ",\"internal_errors\":" << internal_errors
-      << ",\"callback_exceptions\":" << callback_exceptions << ",\"admitted_past_capacity\":" << admitted_past_capacity << ",\"released_early\":" << released_early << ",\"groups_formed\":" << groups_formed
+      << ",\"callback_exceptions\":" << callback_exceptions << ",\"admitted_past_capacity\":" << admitted_past_capacity << ",\"released_early\":" << released_early
+      << ",\"fallback_answers\":" << fallback_answers << ",\"fallback_failed\":" << fallback_failed << ",\"groups_formed\":" << groups_formed
       << ",\"groups_padded\":" << groups_padded << ",\"groups_decided_quorum\":" << groups_decided_quorum
       << ",\"groups_decided_resolved\":" << groups_decided_resolved
       << ",\"groups_decided_deadline\":" << groups_decided_deadline

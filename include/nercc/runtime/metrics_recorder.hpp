@@ -35,9 +35,11 @@ class MetricsRecorder {
     m_.max_live_queries = std::max(m_.max_live_queries, ++m_.live_queries);
   }
   /// A query got its outcome (`latency_seconds` from submit).
-  void query_completed(QueryError error, double latency_seconds, bool released_early = false) {
+  void query_completed(QueryError error, double latency_seconds, Provenance provenance = Provenance::estimated,
+                       bool released_early = false) {
     std::lock_guard<std::mutex> guard(mutex_);
-    if (released_early) ++m_.released_early;
+    if (error == QueryError::none && released_early) ++m_.released_early;
+    if (error == QueryError::none && provenance == Provenance::fallback) ++m_.fallback_answers;
     switch (error) {
       case QueryError::none:
         ++m_.completed_ok;
@@ -55,6 +57,10 @@ class MetricsRecorder {
   void admitted_past_capacity() {
     std::lock_guard<std::mutex> guard(mutex_);
     ++m_.admitted_past_capacity;
+  }
+  void fallback_failed() {
+    std::lock_guard<std::mutex> guard(mutex_);
+    ++m_.fallback_failed;
   }
   void callback_threw() {
     std::lock_guard<std::mutex> guard(mutex_);

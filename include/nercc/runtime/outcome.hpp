@@ -40,9 +40,17 @@ inline const char* to_string(QueryError e) {
 enum class Provenance {
   exact,      ///< a worker's answer for this very query (replication, uncoded, an answered systematic worker)
   estimated,  ///< decoded from the answers of its group (spline, Berrut)
+  fallback,   ///< the runtime's fallback model (the group could not give this query a value)
 };
 
-inline const char* to_string(Provenance p) { return p == Provenance::exact ? "exact" : "estimated"; }
+inline const char* to_string(Provenance p) {
+  switch (p) {
+    case Provenance::exact: return "exact";
+    case Provenance::estimated: return "estimated";
+    case Provenance::fallback: return "fallback";
+  }
+  return "unknown";
+}
 
 /// The outcome of one query: the estimate of f(x) (1 x output_dim) or an error naming why.
 template <class S>

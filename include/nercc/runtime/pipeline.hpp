@@ -14,6 +14,7 @@
 #include <nercc/runtime/bounded_queue.hpp>
 #include <nercc/runtime/clock.hpp>
 #include <nercc/runtime/decision_rule.hpp>
+#include <nercc/runtime/fallback.hpp>
 #include <nercc/runtime/idle_tracker.hpp>
 #include <nercc/runtime/metrics.hpp>
 #include <nercc/runtime/metrics_recorder.hpp>
@@ -145,6 +146,7 @@ struct Core {
   std::unique_ptr<const DecisionRule> rule;
   AsyncFn async_transport;
   SyncFn sync_transport;
+  Fallback<S> fallback;
 
   BoundedQueue<Admission<S>> admission;
   BoundedQueue<GroupPtr<S>> encode_q, dispatch_q;
@@ -173,7 +175,7 @@ struct Core {
   void deliver(const std::shared_ptr<Query<S>>& q, QueryOutcome<S>&& out) {
     out.query = q->id;
     out.latency_seconds = seconds(clock->now() - q->submitted);
-    metrics.query_completed(out.error, out.latency_seconds, out.released_early);
+    metrics.query_completed(out.error, out.latency_seconds, out.provenance, out.released_early);
     try {
       q->sink(std::move(out));
     } catch (...) {
@@ -658,8 +660,26 @@ struct Core {
       } else {
         out.value = r.values.row(Index(j));
       }
+      if (!out.ok() && fallback) answer_by_fallback(*g->queries[i], out);
       deliver(g->queries[i], std::move(out));
     }
+  }
+
+  // Replaces the error of `out` with the fallback model's answer to q, if it gives a usable one.
+  void answer_by_fallback(const Query<S>& q, QueryOutcome<S>& out) {
+    try {
+      RowMatrix<S> y = fallback(q.x);
+      if (y.rows() == 1 && y.cols() == params.output_dim && y.allFinite()) {
+        out.error = QueryError::none;
+        out.message.clear();
+        out.value = std::move(y);
+        out.provenance = Provenance::fallback;
+        return;
+      }
+    } catch (...) {
+      // Counted below; the query keeps its error.
+    }
+    metrics.fallback_failed();
   }
 
   void shutdown_inflight() {
@@ -744,8 +764,10 @@ class Runtime {
 
   /// Validates params (nercc::invalid_argument names the bad field), builds the code and
   /// starts the stage threads.
+  /// `fallback` (optional, see fallback.hpp) answers the queries a group decides without a value.
   template <class Transport>
-  Runtime(RuntimeParams params, Transport transport, std::shared_ptr<Clock> clock = steady_clock()) {
+  Runtime(RuntimeParams params, Transport transport, std::shared_ptr<Clock> clock = steady_clock(),
+          Fallback<S> fallback = {}) {
     constexpr bool is_async = detail::is_async_transport<Transport, S>::value;
     constexpr bool is_sync = detail::is_sync_transport<Transport, S>::value;
     static_assert(is_async || is_sync,
@@ -758,6 +780,7 @@ class Runtime {
     params.validate();
     AnyCode<S> code(params.scheme, params.code);
     core_ = std::make_shared<detail::Core<S>>(std::move(params), std::move(code), std::move(clock));
+    core_->fallback = std::move(fallback);
     if constexpr (is_async) core_->async_transport = std::move(transport);
     else if constexpr (is_sync) core_->sync_transport = std::move(transport);
     start(is_async);
