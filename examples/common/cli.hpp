@@ -2,11 +2,21 @@
 #pragma once
 
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace nercc_examples {
+
+/// The parts of `text` between the separators (a list flag's value, e.g. "a,b,c").
+inline std::vector<std::string> split_list(const std::string& text, char sep) {
+  std::vector<std::string> parts;
+  std::stringstream in(text);
+  for (std::string part; std::getline(in, part, sep);) parts.push_back(part);
+  return parts;
+}
 
 /// The whole of `text` as a long long or double; throws std::invalid_argument naming `flag`.
 template <class T>

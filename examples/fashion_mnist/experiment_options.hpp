@@ -84,13 +84,6 @@ struct Options {
   bool orderings = true;
 };
 
-inline std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> parts;
-  std::stringstream s(text);
-  for (std::string part; std::getline(s, part, sep);) parts.push_back(part);
-  return parts;
-}
-
 inline Options parse(int argc, char** argv) {
   Options o;
   bool shapes_set = false, trials_set = false, step_set = false, models_set = false, spreads_set = false;
@@ -103,12 +96,12 @@ inline Options parse(int argc, char** argv) {
     if (flag == "--out") o.out = value();
     else if (flag == "--models") {
       o.models.clear();
-      for (const auto& m : split(value(), ',')) o.models.push_back(parse_fmnist_model(m));
+      for (const auto& m : split_list(value(), ',')) o.models.push_back(parse_fmnist_model(m));
       models_set = true;
     } else if (flag == "--shapes") {
       o.shapes.clear();
-      for (const auto& s : split(value(), ',')) {
-        const auto nk = split(s, 'x');
+      for (const auto& s : split_list(value(), ',')) {
+        const auto nk = split_list(s, 'x');
         if (nk.size() != 2) throw std::invalid_argument("--shapes expects NxK items, got \"" + s + "\"");
         const Shape shape{Index(parse_integer("--shapes N", nk[0], 1)), Index(parse_integer("--shapes K", nk[1], 1))};
         if (shape.n < shape.k || shape.n % shape.k != 0)
@@ -128,7 +121,7 @@ inline Options parse(int argc, char** argv) {
     else if (flag == "--tune-sets") o.tune_sets = Index(parse_integer(flag, value(), 1));
     else if (flag == "--worker-spreads") {
       o.worker_spreads.clear();
-      for (const auto& v : split(value(), ',')) {
+      for (const auto& v : split_list(value(), ',')) {
         char* end = nullptr;
         const double x = std::strtod(v.c_str(), &end);
         if (v.empty() || *end != '\0' || !(x > 0.0 && x < 1.0))

@@ -81,7 +81,7 @@ inline std::vector<Row> read_csv(const std::filesystem::path& file) {
   std::vector<Row> rows;
   while (std::getline(f, line)) {
     if (line.empty()) continue;
-    std::vector<std::string> v = split(line, ',');
+    std::vector<std::string> v = split_list(line, ',');
     if (line.back() == ',') v.emplace_back();
     if (v.size() != 20) throw std::runtime_error(file.string() + ": a row has " + std::to_string(v.size()) + " fields, expected 20");
     auto real = [](const std::string& x) { return x.empty() ? std::nan("") : std::stod(x); };

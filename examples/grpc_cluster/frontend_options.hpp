@@ -2,6 +2,8 @@
 // defines NERCC_GRPC_WORKER_PATH, the worker executable built with the front end.
 #pragma once
 
+#include "../common/cli.hpp"
+
 #include "cluster_common.hpp"
 
 #include <cstdint>
@@ -13,6 +15,8 @@
 #include <vector>
 
 namespace nercc_cluster {
+
+using nercc_examples::split_list;
 
 inline const char* const frontend_usage = R"(usage: nercc_grpc_frontend [options]
   --smoke                 a few seconds' run: smoke LeNet5, 4 workers, K 2, 120 queries at
@@ -66,13 +70,6 @@ struct FrontendArgs {
   bool progress = true;
   LatencyParams latency;
 };
-
-inline std::vector<std::string> split_list(const std::string& text, char sep) {
-  std::vector<std::string> parts;
-  std::stringstream in(text);
-  for (std::string p; std::getline(in, p, sep);) parts.push_back(p);
-  return parts;
-}
 
 inline FrontendArgs parse_frontend_args(int argc, char** argv) {
   FrontendArgs a;

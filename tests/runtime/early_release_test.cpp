@@ -16,16 +16,10 @@ using std::chrono::milliseconds;
 
 namespace {
 
+// With early release, and an interpolating encoder so a clustered layout is systematic.
 rt::RuntimeParams params(nercc::SchemeKind scheme, Index k, Index n, Index s) {
-  rt::RuntimeParams p;
-  p.scheme = scheme;
-  p.code.num_queries = k;
-  p.code.num_workers = n;
-  p.input_dim = 3;
-  p.output_dim = 2;
-  p.stragglers = s;
-  p.group_timeout = milliseconds(10);
-  p.deadline = milliseconds(100);
+  rt::RuntimeParams p = small_params(scheme, k, n, s);
+  p.code.lambda_enc = 0.0;
   p.early_release = true;
   return p;
 }

@@ -15,19 +15,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-rt::RuntimeParams params(nercc::SchemeKind scheme, Index k, Index n, Index s) {
-  rt::RuntimeParams p;
-  p.scheme = scheme;
-  p.code.num_queries = k;
-  p.code.num_workers = n;
-  p.input_dim = 3;
-  p.output_dim = 2;
-  p.stragglers = s;
-  p.group_timeout = milliseconds(10);
-  p.deadline = milliseconds(100);
-  return p;
-}
-
 Mat query(Index i) { return Mat::Constant(1, 3, 0.1 * double(i + 1)); }
 
 // A "cheap model": a fixed linear map, easy to tell from the toy model.
@@ -64,7 +51,7 @@ Run run(rt::RuntimeParams p, rt::Fallback<double> fallback, const std::vector<In
 
 TEST_CASE("fallback: answers the queries a group could not", "[runtime][fallback]") {
   SECTION("uncoded: the missing workers' queries") {
-    const Run r = run(params(nercc::SchemeKind::uncoded, 4, 4, 0), cheap, {0, 2});
+    const Run r = run(small_params(nercc::SchemeKind::uncoded, 4, 4, 0), cheap, {0, 2});
     for (Index i = 0; i < 4; ++i) {
       const auto& o = r.outcomes[std::size_t(i)];
       REQUIRE(o.ok());
@@ -77,7 +64,7 @@ TEST_CASE("fallback: answers the queries a group could not", "[runtime][fallback
     CHECK(r.metrics.unavailable == 0);
   }
   SECTION("spline: too few answers for the whole group") {
-    const Run r = run(params(nercc::SchemeKind::spline, 4, 8, 2), cheap, {1, 3, 5});
+    const Run r = run(small_params(nercc::SchemeKind::spline, 4, 8, 2), cheap, {1, 3, 5});
     for (Index i = 0; i < 4; ++i) {
       const auto& o = r.outcomes[std::size_t(i)];
       REQUIRE(o.ok());
@@ -90,7 +77,7 @@ TEST_CASE("fallback: answers the queries a group could not", "[runtime][fallback
   }
   SECTION("a decodable group never calls it") {
     int calls = 0;
-    const Run r = run(params(nercc::SchemeKind::spline, 4, 8, 2),
+    const Run r = run(small_params(nercc::SchemeKind::spline, 4, 8, 2),
                       [&](const Eigen::Ref<const Mat>& x) { ++calls; return cheap(x); }, {0, 1, 2, 3, 4, 5});
     CHECK(calls == 0);
     for (const auto& o : r.outcomes) CHECK(o.provenance == rt::Provenance::estimated);
@@ -98,7 +85,7 @@ TEST_CASE("fallback: answers the queries a group could not", "[runtime][fallback
 }
 
 TEST_CASE("fallback: a failing fallback keeps the error and is counted", "[runtime][fallback]") {
-  const auto p = params(nercc::SchemeKind::uncoded, 4, 4, 0);
+  const auto p = small_params(nercc::SchemeKind::uncoded, 4, 4, 0);
   const Run threw = run(p, [](const Eigen::Ref<const Mat>&) -> Mat { throw std::runtime_error("cheap model down"); }, {0});
   const Run shape = run(p, [](const Eigen::Ref<const Mat>&) { return Mat::Zero(1, 3); }, {0});
   const Run nan = run(p, [](const Eigen::Ref<const Mat>&) { return Mat::Constant(1, 2, std::numeric_limits<double>::quiet_NaN()); }, {0});

@@ -20,19 +20,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-rt::RuntimeParams params(Index k = 4, Index n = 8, Index s = 2) {
-  rt::RuntimeParams p;
-  p.scheme = nercc::SchemeKind::spline;
-  p.code.num_queries = k;
-  p.code.num_workers = n;
-  p.input_dim = 3;
-  p.output_dim = 2;
-  p.stragglers = s;
-  p.group_timeout = milliseconds(10);
-  p.deadline = milliseconds(100);
-  return p;
-}
-
 Mat query(Index i) { return Mat::Constant(1, 3, 0.1 * double(i + 1)); }
 
 // The usual asynchronous client: a table of outstanding calls, and no way to cancel.
@@ -58,7 +45,7 @@ TEST_CASE("runtime: a transport that keeps its completions does not keep the run
   {
     HoardingTransport transport;
     state = transport.state;
-    rt::Runtime<double> runtime(params(), transport, clock);
+    rt::Runtime<double> runtime(small_params(nercc::SchemeKind::spline), transport, clock);
     for (Index i = 0; i < 8; ++i) futures.push_back(runtime.submit(query(i)));
     runtime.wait_idle();
     clock->advance(milliseconds(200));  // past the deadline: both groups fail
@@ -82,7 +69,7 @@ TEST_CASE("runtime: saturating time arithmetic", "[runtime][regression]") {
 TEST_CASE("runtime: group_timeout = never closes groups only at full size", "[runtime][regression]") {
   auto clock = std::make_shared<rt::ManualClock>(rt::TimePoint{} + std::chrono::hours(24));
   ScriptedTransport script;
-  auto p = params();
+  auto p = small_params(nercc::SchemeKind::spline);
   p.group_timeout = rt::never;
   rt::Runtime<double> runtime(p, script.transport(), clock);
   auto partial = runtime.submit(query(0));
@@ -101,7 +88,7 @@ TEST_CASE("runtime: group_timeout = never closes groups only at full size", "[ru
 TEST_CASE("runtime: deadline = never waits for the quorum however long it takes", "[runtime][regression]") {
   auto clock = std::make_shared<rt::ManualClock>(rt::TimePoint{} + std::chrono::hours(24));
   ScriptedTransport script;
-  auto p = params();
+  auto p = small_params(nercc::SchemeKind::spline);
   p.deadline = rt::never;
   rt::Runtime<double> runtime(p, script.transport(), clock);
   std::vector<std::future<rt::QueryOutcome<double>>> futures;
@@ -122,7 +109,7 @@ TEST_CASE("runtime: deadline = never waits for the quorum however long it takes"
 }
 
 TEST_CASE("runtime: a callback may submit again under blocking policies", "[runtime][regression]") {
-  auto p = params(4, 8, 0);
+  auto p = small_params(nercc::SchemeKind::spline, 4, 8, 0);
   p.admission_capacity = 1;
   p.admission_policy = rt::QueuePolicy::block;
   p.stage_capacity = 1;
@@ -181,7 +168,7 @@ TEST_CASE("runtime: queued synchronous calls of a decided group are skipped", "[
     open.wait();
     return toy_model(x);
   };
-  auto p = params();
+  auto p = small_params(nercc::SchemeKind::spline);
   p.io_threads = 1;
   rt::Runtime<double> runtime(p, slow, clock);
   std::vector<std::future<rt::QueryOutcome<double>>> futures;

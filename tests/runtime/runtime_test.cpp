@@ -17,21 +17,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-rt::RuntimeParams small_params(nercc::SchemeKind scheme, Index k = 4, Index n = 8, Index s = 2) {
-  rt::RuntimeParams p;
-  p.scheme = scheme;
-  p.code.num_queries = k;
-  p.code.num_workers = n;
-  p.code.lambda_enc = 1e-3;
-  p.code.lambda_dec = 1e-2;
-  p.input_dim = 3;
-  p.output_dim = 2;
-  p.stragglers = s;
-  p.group_timeout = milliseconds(10);
-  p.deadline = milliseconds(100);
-  return p;
-}
-
 Mat queries(Index k, double shift = 0.0) {
   Mat x(k, 3);
   for (Index i = 0; i < k; ++i)

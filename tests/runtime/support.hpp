@@ -3,6 +3,7 @@
 
 #include <nercc/runtime.hpp>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -21,6 +22,23 @@ inline Mat toy_model(const Eigen::Ref<const Mat>& x) {
     y(i, 1) = std::sin(x.row(i).squaredNorm());
   }
   return y;
+}
+
+/// A small runtime: K queries of 3 inputs, 2 outputs, N workers, S stragglers, a 10 ms group
+/// timeout and a 100 ms deadline; a little smoothing on both sides of the spline.
+inline rt::RuntimeParams small_params(nercc::SchemeKind scheme, Index k = 4, Index n = 8, Index s = 2) {
+  rt::RuntimeParams p;
+  p.scheme = scheme;
+  p.code.num_queries = k;
+  p.code.num_workers = n;
+  p.code.lambda_enc = 1e-3;
+  p.code.lambda_dec = 1e-2;
+  p.input_dim = 3;
+  p.output_dim = 2;
+  p.stragglers = s;
+  p.group_timeout = std::chrono::milliseconds(10);
+  p.deadline = std::chrono::milliseconds(100);
+  return p;
 }
 
 /// Records every call; the test answers, fails or ignores them by hand.
