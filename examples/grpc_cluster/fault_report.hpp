@@ -42,6 +42,7 @@ struct FaultRun {
   nercc::Index k = 0, n = 0, s = 0;
   double fault_start_s = 0, fault_end_s = 0, end_s = 0, warmup_s = 1.0;
   std::vector<QueryRecord> queries;
+  nercc::runtime::RuntimeMetrics metrics;  // the runtime's counters at the end of the run
 
   std::int64_t count(int error) const {
     return std::count_if(queries.begin(), queries.end(), [&](const QueryRecord& q) { return q.error == error; });
@@ -107,14 +108,16 @@ inline std::string fault_table(const std::vector<FaultRun>& runs) {
   std::ostringstream o;
   o << "| scenario | scheme | K | N | S | submitted";
   for (auto e : all_errors) o << " | " << outcome_name(int(e));
-  o << " | lost | duplicated | p99 before ms | p99 during ms | p99 after ms | recovery s |\n|---|---|---|---|---|---";
-  for (std::size_t i = 0; i < std::size(all_errors) + 6; ++i) o << "|---";
+  o << " | lost | duplicated | failed calls | p99 before ms | p99 during ms | p99 after ms | recovery s |\n"
+    << "|---|---|---|---|---|---";
+  for (std::size_t i = 0; i < std::size(all_errors) + 7; ++i) o << "|---";
   o << "|\n";
   for (const auto& r : runs) {
     o << "| " << r.scenario << " | " << (r.scheme == "nercc" ? "NeRCC" : r.scheme) << " | " << r.k << " | " << r.n
       << " | " << r.s << " | " << r.queries.size();
     for (auto e : all_errors) o << " | " << r.count(int(e));
-    o << " | " << r.lost() << " | " << r.duplicated() << " | " << fixed_or(r.p99_before(), 1, "n/a") << " | "
+    o << " | " << r.lost() << " | " << r.duplicated() << " | " << r.metrics.answers_failed << " | "
+      << fixed_or(r.p99_before(), 1, "n/a") << " | "
       << fixed_or(r.p99_during(), 1, "n/a") << " | " << fixed_or(r.p99_after(), 1, "n/a") << " | "
       << fixed_or(r.recovery_s(), 1, "not in run") << " |\n";
   }
@@ -133,7 +136,11 @@ inline std::string fault_json(const std::vector<FaultRun>& runs) {
     o << ",\"lost\":" << r.lost() << ",\"duplicated\":" << r.duplicated() << ",\"fault_start_s\":"
       << num(r.fault_start_s) << ",\"fault_end_s\":" << num(r.fault_end_s) << ",\"end_s\":" << num(r.end_s)
       << ",\"p99_before_ms\":" << num(r.p99_before()) << ",\"p99_during_ms\":" << num(r.p99_during())
-      << ",\"p99_after_ms\":" << num(r.p99_after()) << ",\"recovery_s\":" << num(r.recovery_s()) << "}";
+      << ",\"p99_after_ms\":" << num(r.p99_after()) << ",\"recovery_s\":" << num(r.recovery_s())
+      << ",\"calls_sent\":" << r.metrics.calls_sent << ",\"answers_failed\":" << r.metrics.answers_failed
+      << ",\"late_answers\":" << r.metrics.late_answers << ",\"calls_cancelled\":" << r.metrics.calls_cancelled
+      << ",\"groups_decided_deadline\":" << r.metrics.groups_decided_deadline
+      << ",\"redundancy_lowered\":" << r.metrics.redundancy_lowered << "}";
   }
   o << "]}\n";
   return o.str();

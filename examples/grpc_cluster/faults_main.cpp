@@ -63,8 +63,9 @@ const char* const usage = R"(usage: nercc_grpc_faults --netns LIST --hosts LIST 
 )";
 
 struct Args {
-  std::vector<std::string> netns, hosts, scenarios = {"baseline", "freeze", "kill", "partition", "loss", "overload", "all"},
-                                          schemes = {"nercc", "replication"};
+  std::vector<std::string> netns, hosts;
+  std::vector<std::string> scenarios = {"baseline", "freeze", "kill", "partition", "loss", "overload", "all"};
+  std::vector<std::string> schemes = {"nercc", "replication"};
   int port = 50051, coded_queries = 4, replicas = 3, stragglers = 4, loss_percent = 10;
   std::string ip_bin = "/usr/sbin/ip", out = ".", model = "lenet5", cache_dir, data_dir,
               worker_bin = NERCC_GRPC_WORKER_PATH;
@@ -150,7 +151,9 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-double since(SteadyClock::time_point start) { return std::chrono::duration<double>(SteadyClock::now() - start).count(); }
+double since(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
 
 std::vector<std::vector<std::string>> worker_argvs(const Args& a, double lifetime_s) {
   std::vector<std::vector<std::string>> argvs;
@@ -158,7 +161,8 @@ std::vector<std::vector<std::string>> worker_argvs(const Args& a, double lifetim
     // WorkerPool runs `ip netns exec NS worker ...`; ip execs the worker, keeping its pid.
     std::vector<std::string> v = {"netns", "exec", a.netns[w], a.worker_bin, "--host", a.hosts[w],
                                   "--port", std::to_string(a.port), "--model", a.model,
-                                  "--seed", std::to_string(a.seed * 1000 + w), "--lifetime-s", std::to_string(lifetime_s)};
+                                  "--seed", std::to_string(a.seed * 1000 + w),
+                                  "--lifetime-s", std::to_string(lifetime_s)};
     if (!a.cache_dir.empty()) v.insert(v.end(), {"--cache-dir", a.cache_dir});
     for (auto& f : a.latency.to_args()) v.push_back(f);
     argvs.push_back(std::move(v));
@@ -265,6 +269,7 @@ FaultRun run_one(const Args& a, FaultInjector& faults, const std::vector<float>&
     }
     // Shutdown gives every query still pending an outcome (shut_down).
     runtime.shutdown();
+    run.metrics = runtime.metrics();
     // A second outcome for some query would arrive by now; give it a moment anyway.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     std::lock_guard<std::mutex> guard(m);

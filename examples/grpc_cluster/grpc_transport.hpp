@@ -29,15 +29,15 @@ namespace nercc_cluster {
 /// which the runtime counts as a failed answer.
 ///
 /// Keepalive: with keepalive_time_ms set, the client sends an HTTP/2 PING after that long
-/// without reads and closes the connection when no ack comes within keepalive_timeout_ms (also
-/// set as TCP_USER_TIMEOUT), failing the calls on it. This is what detects a worker that is
-/// frozen (SIGSTOP: its kernel still ACKs, the TCP connection stays open) or cut off by a
-/// partition, instead of waiting for each call's deadline forever on a dead connection. The
-/// worker must accept pings this often (worker_main.cpp: no minimum interval, no strikes).
+/// without reads and closes the connection when no ack comes within keepalive_timeout_ms,
+/// failing the calls on it. This is what detects a worker that is frozen (SIGSTOP: its kernel
+/// still ACKs, the TCP connection stays open) or cut off by a partition, instead of sending
+/// every call down a dead connection until its deadline. The worker must accept pings this
+/// often (worker_main.cpp: no minimum interval, no strikes).
 struct ChannelSettings {
   int initial_backoff_ms = 0;  ///< GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS (default 1000)
   int max_backoff_ms = 0;      ///< GRPC_ARG_MAX_RECONNECT_BACKOFF_MS (default 120000)
-  int connect_timeout_ms = 0;  ///< GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, minimum connect timeout (default 20000)
+  int connect_timeout_ms = 0;  ///< GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: minimum connect timeout (default 20000)
   int keepalive_time_ms = 0;   ///< GRPC_ARG_KEEPALIVE_TIME_MS (default: no pings)
   int keepalive_timeout_ms = 0;  ///< GRPC_ARG_KEEPALIVE_TIMEOUT_MS (default 20000)
 

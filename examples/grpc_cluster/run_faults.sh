@@ -36,7 +36,8 @@ while [ $# -gt 0 ]; do
 done
 [ -z "$workers" ] && { [ "$smoke" = 1 ] && workers=6 || workers=12; }
 if [ -z "$out" ]; then
-  if [ "$smoke" = 1 ]; then out="$build/grpc_cluster_faults_smoke"; else out="$root/docs/results/grpc_cluster/faults"; fi
+  out="$root/docs/results/grpc_cluster/faults"
+  [ "$smoke" = 1 ] && out="$build/grpc_cluster_faults_smoke"
 fi
 
 skip() { echo "run_faults.sh: SKIPPED: $*" >&2; exit 77; }
