@@ -9,7 +9,7 @@ NERCC_NAMESPACE_BEGIN
 /// Outcome of a decode.
 enum class DecodeStatus {
   ok,                    ///< every query has an estimate
-  partial,               ///< replication/uncoded: some queries had no usable answer (rows are NaN)
+  partial,               ///< some queries have no estimate (rows are NaN): replication/uncoded without an answer for them, or a coded estimate that overflowed
   insufficient_answers,  ///< fewer usable answers than min_answers: nothing decoded (all rows NaN)
 };
 
