@@ -32,7 +32,9 @@ NERCC_NAMESPACE_BEGIN
 /// finite answers is never reported as one: its row is NaN and unavailable, the status partial,
 /// and DecodeDiagnostics::estimates_non_finite counts it (the rows are checked only where
 /// D_F times the answers' magnitude could overflow). Ids must be of an integer type (a
-/// static_assert rejects floating-point ids, which would be truncated).
+/// static_assert rejects floating-point ids, which would be truncated). A decode uses O(N)
+/// scratch (a worker -> answer table: on the stack up to 256 workers, else on the heap), which
+/// nercc::max_code_size bounds at 8 MiB.
 ///
 /// With CodeParams::ordering set, every batch was encoded in its own order: pass the QueryOrder
 /// that Encoder::encode returned for the batch to decode(ids, outputs, order), and row k of the
