@@ -7,6 +7,7 @@
 #include <nercc/runtime/clock.hpp>
 #include <nercc/runtime/decision_rule.hpp>
 #include <nercc/runtime/fallback.hpp>
+#include <nercc/runtime/group.hpp>
 #include <nercc/runtime/group_log.hpp>
 #include <nercc/runtime/metrics.hpp>
 #include <nercc/runtime/metrics_recorder.hpp>

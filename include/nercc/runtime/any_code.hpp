@@ -95,12 +95,12 @@ class AnyCode {
 
   template <class Scheme>
   struct Model final : Concept {
-    explicit Model(const CodeParams& p) : encoder(p), decoder(p) {}
+    explicit Model(const CodeParams& p) : encoder(p), decoder(p), is_systematic(Scheme::is_systematic(encoder.params())) {}
     SchemeKind kind() const override { return Scheme::kind; }
     const CodeParams& params() const override { return encoder.params(); }
     Index min_answers() const override { return decoder.min_answers(); }
     Index query_of_worker(Index w) const override { return Scheme::query_of_worker(w, encoder.params().num_queries); }
-    bool systematic() const override { return Scheme::is_systematic(encoder.params()); }
+    bool systematic() const override { return is_systematic; }
     void encode_into(const Eigen::Ref<const RowMatrix<S>>& q, Eigen::Ref<RowMatrix<S>> c,
                      QueryOrder& order) const override {
       encoder.encode_into(q, c, order);
@@ -111,6 +111,7 @@ class AnyCode {
     }
     Encoder<Scheme, S> encoder;
     Decoder<Scheme, S> decoder;
+    bool is_systematic;  // computed once: the runtime asks for every answer under early release
   };
 
   static std::shared_ptr<const Concept> make(SchemeKind kind, const CodeParams& p) {

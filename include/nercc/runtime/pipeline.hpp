@@ -3,8 +3,8 @@
 // stage threads and their queues; the policies and services they use are units of their own:
 // DecisionRule (decision_rule.hpp), OverloadController (overload_controller.hpp), TimerService
 // (timer_service.hpp), MetricsRecorder (metrics_recorder.hpp), padding (padding.hpp), the
-// transport contract (transport.hpp) and outcomes (outcome.hpp); policies.hpp chooses the
-// policies from RuntimeParams.
+// transport contract (transport.hpp), outcomes (outcome.hpp) and the record of a group in
+// flight (group.hpp); policies.hpp chooses the policies from RuntimeParams.
 #pragma once
 
 #include <nercc/config.hpp>
@@ -15,6 +15,7 @@
 #include <nercc/runtime/clock.hpp>
 #include <nercc/runtime/decision_rule.hpp>
 #include <nercc/runtime/fallback.hpp>
+#include <nercc/runtime/group.hpp>
 #include <nercc/runtime/idle_tracker.hpp>
 #include <nercc/runtime/metrics.hpp>
 #include <nercc/runtime/metrics_recorder.hpp>
@@ -56,64 +57,6 @@ inline const void*& running_core() {
   static thread_local const void* core = nullptr;
   return core;
 }
-
-template <class S>
-struct Query {
-  std::uint64_t id = 0;
-  RowMatrix<S> x;
-  std::function<void(QueryOutcome<S>&&)> sink;
-  TimePoint submitted;
-};
-
-template <class S>
-struct Group {
-  std::uint64_t id = 0;
-  std::vector<std::shared_ptr<Query<S>>> queries;  // the real ones (<= worker_batch K)
-  Index blocks = 1;                                // code blocks of K queries: ceil(real / K)
-  // blocks K x d; blocks N x d worker-major (worker w's coded queries are rows w blocks ..), so
-  // each call's input is contiguous.
-  RowMatrix<S> inputs, coded;
-  std::vector<QueryOrder> orders;                  // of each block, from encode, for decode
-  std::vector<Index> workers;                      // workers called, ascending
-  GroupShape shape;                                // what the decision rule knows of the group
-  Index quorum = 0;
-  TimePoint first_submit, closed, stage_entered, dispatched, decided_at;
-
-  // Collect state, guarded by m.
-  std::mutex m;
-  bool decided = false;
-  bool cancels_run = false;
-  Decision decision = Decision::quorum;
-  std::vector<CallState> states;
-  std::vector<double> arrival;
-  std::vector<CancelHandle> cancels;
-  RowMatrix<S> answers;           // usable answers in arrival order, blocks x m flattened to a row
-  std::vector<Index> answer_slot; // slot of each row of answers
-  std::vector<Index> coverage;    // replication/uncoded: usable answers per real query
-  CollectProgress progress;
-  // Early release: queries completed with a worker's exact answer before the decision, and the
-  // answers waiting for a decode thread to deliver them.
-  std::vector<char> released;
-  std::vector<std::pair<std::size_t, RowMatrix<S>>> to_release;
-  bool release_queued = false;
-};
-
-template <class S>
-using GroupPtr = std::shared_ptr<Group<S>>;
-
-// One decode-stage item: decide-and-complete a group, or deliver its early releases.
-template <class S>
-struct DecodeWork {
-  GroupPtr<S> group;
-  bool release = false;
-};
-
-// One admission item: a query, or a timeout token that closes group `flush` if still open.
-template <class S>
-struct Admission {
-  std::shared_ptr<Query<S>> query;
-  std::uint64_t flush = 0;
-};
 
 // Everything the stages share. Outlives the Runtime while transports hold completions.
 //
