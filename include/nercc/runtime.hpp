@@ -9,6 +9,7 @@
 #include <nercc/runtime/fallback.hpp>
 #include <nercc/runtime/group.hpp>
 #include <nercc/runtime/group_log.hpp>
+#include <nercc/runtime/hedge_policy.hpp>
 #include <nercc/runtime/metrics.hpp>
 #include <nercc/runtime/metrics_recorder.hpp>
 #include <nercc/runtime/outcome.hpp>

@@ -13,7 +13,9 @@
 #include <nercc/types.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -29,6 +31,22 @@ struct Query {
   RowMatrix<S> x;
   std::function<void(QueryOutcome<S>&&)> sink;
   TimePoint submitted;
+};
+
+/// One copy of a call (the primary, or its hedged backup).
+enum class CopyState : std::uint8_t {
+  none,         // not sent (a backup not sent)
+  outstanding,  // sent, awaited
+  done,         // resolved (answered or failed)
+  lost,         // the other copy answered first; cancelled or to be cancelled
+};
+
+// A released query's exact answer waiting for a decode thread.
+template <class S>
+struct Release {
+  std::size_t query = 0;
+  RowMatrix<S> value;
+  bool hedged = false;  // the answer came from a backup copy
 };
 
 template <class S>
@@ -52,7 +70,18 @@ struct Group {
   Decision decision = Decision::quorum;
   std::vector<CallState> states;
   std::vector<double> arrival;
-  std::vector<CancelHandle> cancels;
+  std::vector<CancelHandle> cancels;  // of the primaries
+  // Per slot: its primary and its backup (hedging); a slot is resolved by the first
+  // well-formed answer of its copies, or failed once no copy is outstanding.
+  std::vector<CopyState> primary, backup;
+  std::vector<CancelHandle> backup_cancels;
+  std::vector<Index> backup_worker;      // -1: no backup
+  std::vector<TimePoint> backup_sent;    // when the backup was sent (if any)
+  std::vector<char> won_by_backup;       // the slot's usable answer came from its backup
+  std::vector<char> budget_refused;      // counted once per slot
+  bool hedge_armed = false;              // dispatch + hedge delay has passed
+  double hedge_delay = std::numeric_limits<double>::quiet_NaN();  // seconds; NaN: not hedged
+  std::deque<Index> answered_workers;    // HedgeTarget::answered: free to take a backup
   RowMatrix<S> answers;           // usable answers in arrival order, blocks x m flattened to a row
   std::vector<Index> answer_slot; // slot of each row of answers
   std::vector<Index> coverage;    // replication/uncoded: usable answers per real query
@@ -60,7 +89,7 @@ struct Group {
   // Early release: queries completed with a worker's exact answer before the decision, and the
   // answers waiting for a decode thread to deliver them.
   std::vector<char> released;
-  std::vector<std::pair<std::size_t, RowMatrix<S>>> to_release;
+  std::vector<Release<S>> to_release;
   bool release_queued = false;
 };
 

@@ -9,6 +9,7 @@
 #include <nercc/schemes.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 NERCC_NAMESPACE_BEGIN
@@ -50,6 +51,14 @@ struct GroupLog {
   std::vector<CallState> call_states;   ///< per entry of workers
   std::vector<double> arrival_seconds;  ///< per entry of workers: since dispatch; NaN if none
   Index usable_answers = 0;
+  /// Hedging (RuntimeParams::hedge), per entry of workers: the worker its backup copy went to
+  /// (-1: none), when it was sent (seconds since dispatch; NaN: none), and whether the call's
+  /// usable answer came from the backup. arrival_seconds is then the first usable answer of
+  /// either copy. Empty when hedging is off.
+  std::vector<Index> backup_workers;
+  std::vector<double> backup_sent_seconds;
+  std::vector<bool> answered_by_backup;
+  double hedge_delay_seconds = std::numeric_limits<double>::quiet_NaN();  ///< the group's hedge delay; NaN: the group was not hedged
   Decision decision = Decision::quorum;
   DecodeStatus status = DecodeStatus::ok;
   double group_seconds = 0;     ///< first query submitted to group closed

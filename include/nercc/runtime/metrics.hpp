@@ -83,6 +83,10 @@ struct RuntimeMetrics {
   std::uint64_t released_early = 0;  ///< completed_ok queries completed by early release
   std::uint64_t fallback_answers = 0;  ///< completed_ok queries answered by the fallback model
   std::uint64_t fallback_failed = 0;   ///< fallback calls that threw or gave a wrong shape or non-finite values
+  /// Of fallback_answers: queries whose estimate was less reliable than
+  /// RuntimeParams::fallback_below_reliability (the rest had no value).
+  std::uint64_t fallback_low_reliability = 0;
+  std::uint64_t hedged_answers = 0;    ///< completed_ok queries whose value used a backup's answer (QueryOutcome::hedged)
   /// Queries submitted from the runtime's own threads (a callback submitting again) while the
   /// admission queue was full under QueuePolicy::block: admitted past its capacity, since waiting
   /// there could stall the pipeline that has to drain it.
@@ -103,6 +107,15 @@ struct RuntimeMetrics {
   std::uint64_t answers_non_finite = 0;
   std::uint64_t late_answers = 0;      ///< arrived after their group was decided (dropped)
   std::uint64_t calls_cancelled = 0;   ///< cancel handles invoked for outstanding calls
+
+  // Hedging (RuntimeParams::hedge). calls_sent and the answer counters above count each call
+  // once (its first usable copy, or its failure once no copy is left); these count the copies.
+  std::uint64_t hedges_sent = 0;       ///< backup copies sent
+  std::uint64_t hedges_won = 0;        ///< calls whose usable answer came from the backup
+  std::uint64_t hedges_cancelled = 0;  ///< losing copies (primary or backup) cancelled once the other answered
+  std::uint64_t hedge_answers_discarded = 0;  ///< copies that answered after the other copy had (dropped)
+  std::uint64_t hedge_copies_failed = 0;      ///< copies that failed while the other copy was still awaited
+  std::uint64_t hedges_refused_budget = 0;    ///< calls due a backup that the budget refused (once per call)
 
   std::uint64_t redundancy_lowered = 0;  ///< overload steps that removed workers from groups
   std::uint64_t redundancy_restored = 0;
@@ -144,7 +157,9 @@ struct RuntimeMetrics {
       << ",\"shed\":" << shed << ",\"too_few_answers\":" << too_few_answers << ",\"unavailable\":" << unavailable
       << ",\"shut_down\":" << shut_down << ",\"internal_errors\":" << internal_errors
       << ",\"callback_exceptions\":" << callback_exceptions << ",\"admitted_past_capacity\":" << admitted_past_capacity << ",\"released_early\":" << released_early
-      << ",\"fallback_answers\":" << fallback_answers << ",\"fallback_failed\":" << fallback_failed << ",\"groups_formed\":" << groups_formed
+      << ",\"fallback_answers\":" << fallback_answers << ",\"fallback_failed\":" << fallback_failed
+      << ",\"fallback_low_reliability\":" << fallback_low_reliability << ",\"hedged_answers\":" << hedged_answers
+      << ",\"groups_formed\":" << groups_formed
       << ",\"groups_padded\":" << groups_padded << ",\"groups_decided_quorum\":" << groups_decided_quorum
       << ",\"groups_decided_resolved\":" << groups_decided_resolved
       << ",\"groups_decided_deadline\":" << groups_decided_deadline
@@ -153,7 +168,11 @@ struct RuntimeMetrics {
       << ",\"calls_sent\":" << calls_sent << ",\"answers_used\":" << answers_used
       << ",\"answers_failed\":" << answers_failed << ",\"answers_bad_shape\":" << answers_bad_shape
       << ",\"answers_non_finite\":" << answers_non_finite << ",\"late_answers\":" << late_answers
-      << ",\"calls_cancelled\":" << calls_cancelled << ",\"redundancy_lowered\":" << redundancy_lowered
+      << ",\"calls_cancelled\":" << calls_cancelled << ",\"hedges_sent\":" << hedges_sent
+      << ",\"hedges_won\":" << hedges_won << ",\"hedges_cancelled\":" << hedges_cancelled
+      << ",\"hedge_answers_discarded\":" << hedge_answers_discarded
+      << ",\"hedge_copies_failed\":" << hedge_copies_failed << ",\"hedges_refused_budget\":" << hedges_refused_budget
+      << ",\"redundancy_lowered\":" << redundancy_lowered
       << ",\"redundancy_restored\":" << redundancy_restored << ",\"shedding_started\":" << shedding_started
       << ",\"shedding_stopped\":" << shedding_stopped << ",\"workers_in_use\":" << workers_in_use
       << ",\"shedding\":" << (shedding ? "true" : "false") << ",\"live_queries\":" << live_queries

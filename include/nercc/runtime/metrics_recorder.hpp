@@ -36,9 +36,10 @@ class MetricsRecorder {
   }
   /// A query got its outcome (`latency_seconds` from submit).
   void query_completed(QueryError error, double latency_seconds, Provenance provenance = Provenance::estimated,
-                       bool released_early = false) {
+                       bool released_early = false, bool hedged = false) {
     std::lock_guard<std::mutex> guard(mutex_);
     if (error == QueryError::none && released_early) ++m_.released_early;
+    if (error == QueryError::none && hedged) ++m_.hedged_answers;
     if (error == QueryError::none && provenance == Provenance::fallback) ++m_.fallback_answers;
     switch (error) {
       case QueryError::none:
@@ -61,6 +62,11 @@ class MetricsRecorder {
   void fallback_failed() {
     std::lock_guard<std::mutex> guard(mutex_);
     ++m_.fallback_failed;
+  }
+  /// The fallback answered a query in place of an estimate below the reliability threshold.
+  void fallback_low_reliability() {
+    std::lock_guard<std::mutex> guard(mutex_);
+    ++m_.fallback_low_reliability;
   }
   void callback_threw() {
     std::lock_guard<std::mutex> guard(mutex_);
@@ -102,6 +108,20 @@ class MetricsRecorder {
   void call_cancelled() {
     std::lock_guard<std::mutex> guard(mutex_);
     ++m_.calls_cancelled;
+  }
+
+  /// Hedging: what became of the copies of a call (see RuntimeMetrics).
+  enum class HedgeEvent { sent, won, loser_cancelled, answer_discarded, copy_failed, refused_budget };
+  void hedge(HedgeEvent e, std::uint64_t count = 1) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    switch (e) {
+      case HedgeEvent::sent: m_.hedges_sent += count; break;
+      case HedgeEvent::won: m_.hedges_won += count; break;
+      case HedgeEvent::loser_cancelled: m_.hedges_cancelled += count; break;
+      case HedgeEvent::answer_discarded: m_.hedge_answers_discarded += count; break;
+      case HedgeEvent::copy_failed: m_.hedge_copies_failed += count; break;
+      case HedgeEvent::refused_budget: m_.hedges_refused_budget += count; break;
+    }
   }
 
   /// The overload controller observed the load, acted as `action`, and is now in this state.

@@ -40,7 +40,9 @@ inline const char* to_string(QueryError e) {
 enum class Provenance {
   exact,      ///< a worker's answer for this very query (replication, uncoded, an answered systematic worker)
   estimated,  ///< decoded from the answers of its group (spline, Berrut)
-  fallback,   ///< the runtime's fallback model (the group could not give this query a value)
+  /// the runtime's fallback model (the group could not give this query a value, or its estimate
+  /// was less reliable than RuntimeParams::fallback_below_reliability)
+  fallback,
 };
 
 inline const char* to_string(Provenance p) {
@@ -66,6 +68,11 @@ struct QueryOutcome {
   Provenance provenance = Provenance::estimated;  ///< on success: how the value was produced
   /// On success: completed by RuntimeParams::early_release, before its group was decided.
   bool released_early = false;
+  /// On success: an answer its value was computed from came from a hedged backup copy (for
+  /// replication and uncoded: the answer of this query's position the decode used; for spline and
+  /// Berrut: any answer of its group; with early release: its own answer). A flag beside
+  /// provenance, since a hedged value is still exact or estimated.
+  bool hedged = false;
   bool ok() const { return error == QueryError::none; }
 };
 

@@ -7,6 +7,7 @@
 #include <nercc/runtime/bounded_queue.hpp>
 #include <nercc/runtime/clock.hpp>
 #include <nercc/runtime/group_log.hpp>
+#include <nercc/runtime/hedge_policy.hpp>
 #include <nercc/runtime/overload_controller.hpp>
 #include <nercc/runtime/padding.hpp>
 #include <nercc/schemes.hpp>
@@ -54,6 +55,19 @@ struct RuntimeParams {
   /// from every answer that arrived, instead of at the quorum.
   bool early_release = false;
 
+  /// Hedged requests (hedge_policy.hpp): once a call is outstanding past the hedge delay, a
+  /// backup copy of its coded rows goes to another worker; the first answer is used and the
+  /// other copy cancelled. Works with every scheme; with uncoded it is the classic hedged-requests
+  /// baseline. Off by default. With HedgeTarget::spare the transport must serve worker indices
+  /// up to num_workers + hedge.spare_workers - 1.
+  HedgeParams hedge;
+
+  /// With a fallback model (Runtime's fourth argument): a query whose estimate's reliability
+  /// (DecodeResult) is below this is answered by the fallback instead (counted in
+  /// RuntimeMetrics::fallback_low_reliability). In [0, 1]; 0: only queries without a value go to
+  /// the fallback. Exact values are never replaced.
+  double fallback_below_reliability = 0.0;
+
   std::size_t admission_capacity = 1024;  ///< queries waiting to be grouped
   QueuePolicy admission_policy = QueuePolicy::reject;
   std::size_t stage_capacity = 16;        ///< groups waiting at the encode and dispatch stages
@@ -91,6 +105,10 @@ struct RuntimeParams {
     if (decode_threads < 1) throw invalid_argument(message("decode_threads (", decode_threads, ") must be >= 1"));
     if (io_threads < 1) throw invalid_argument(message("io_threads (", io_threads, ") must be >= 1"));
     overload.validate(code);
+    hedge.validate();
+    if (!(fallback_below_reliability >= 0.0 && fallback_below_reliability <= 1.0))
+      throw invalid_argument(
+          message("fallback_below_reliability (", fallback_below_reliability, ") must lie in [0, 1]"));
   }
 };
 

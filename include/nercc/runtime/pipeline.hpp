@@ -16,6 +16,7 @@
 #include <nercc/runtime/decision_rule.hpp>
 #include <nercc/runtime/fallback.hpp>
 #include <nercc/runtime/group.hpp>
+#include <nercc/runtime/hedge_policy.hpp>
 #include <nercc/runtime/idle_tracker.hpp>
 #include <nercc/runtime/metrics.hpp>
 #include <nercc/runtime/metrics_recorder.hpp>
@@ -38,6 +39,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -61,8 +63,9 @@ inline const void*& running_core() {
 // Everything the stages share. Outlives the Runtime while transports hold completions.
 //
 // Locks. control_mutex (the overload controller) is taken before the metrics recorder's lock
-// (a leaf); every other lock is taken alone: a group's m, inflight_mutex, the queues', the
-// timer service's and the idle tracker's. No lock is held while user code runs (transport,
+// (a leaf); a group's m may be held while hedge_mutex (the hedge policy, a leaf) is taken;
+// every other lock is taken alone: inflight_mutex, the queues', the timer service's and the
+// idle tracker's. No lock is held while user code runs (transport,
 // cancel handles, callbacks, the group log sink).
 template <class S>
 struct Core {
@@ -81,6 +84,7 @@ struct Core {
         io_q(std::numeric_limits<std::size_t>::max(), QueuePolicy::reject),
         metrics(code.num_workers()),
         overload(make_overload_policy(params)),
+        hedge(make_hedge_policy(params)),
         timers(clock, &idle) {}
 
   RuntimeParams params;
@@ -106,6 +110,9 @@ struct Core {
   std::unique_ptr<OverloadPolicy> overload;  // guarded by control_mutex
   std::atomic<bool> shedding{false};         // overload->shedding(), read without the lock by submit
 
+  std::mutex hedge_mutex;               // a leaf, also taken while a group's m is held
+  std::unique_ptr<HedgePolicy> hedge;   // guarded by hedge_mutex (params and enabled() are immutable)
+
   mutable std::mutex inflight_mutex;
   std::condition_variable inflight_cv;
   std::unordered_map<std::uint64_t, GroupPtr<S>> inflight;
@@ -118,7 +125,7 @@ struct Core {
   void deliver(const std::shared_ptr<Query<S>>& q, QueryOutcome<S>&& out) {
     out.query = q->id;
     out.latency_seconds = seconds(clock->now() - q->submitted);
-    metrics.query_completed(out.error, out.latency_seconds, out.provenance, out.released_early);
+    metrics.query_completed(out.error, out.latency_seconds, out.provenance, out.released_early, out.hedged);
     try {
       q->sink(std::move(out));
     } catch (...) {
@@ -337,121 +344,295 @@ struct Core {
 
   void dispatch(const std::shared_ptr<Core>& self, const GroupPtr<S>& g) {
     const std::size_t n = g->workers.size();
+    const bool hedging = hedge->enabled();
+    std::optional<Duration> hedge_delay;
+    if (hedging) {
+      std::lock_guard<std::mutex> guard(hedge_mutex);
+      hedge_delay = hedge->delay();
+    }
+    const double nan = std::numeric_limits<double>::quiet_NaN();
     {
       std::lock_guard<std::mutex> guard(g->m);
       g->states.assign(n, CallState::pending);
-      g->arrival.assign(n, std::numeric_limits<double>::quiet_NaN());
+      g->arrival.assign(n, nan);
       g->cancels.assign(n, CancelHandle{});
+      g->primary.assign(n, CopyState::none);
+      if (hedging) {
+        g->backup.assign(n, CopyState::none);
+        g->backup_cancels.assign(n, CancelHandle{});
+        g->backup_worker.assign(n, -1);
+        g->backup_sent.assign(n, TimePoint{});
+        g->won_by_backup.assign(n, 0);
+        g->budget_refused.assign(n, 0);
+        if (hedge_delay) g->hedge_delay = seconds(*hedge_delay);
+      }
       g->answers.resize(Index(n), g->blocks * params.output_dim);
       g->coverage.assign(std::size_t(g->shape.queries), 0);
       if (params.early_release) g->released.assign(g->queries.size(), 0);
       g->dispatched = clock->now();
     }
     timers.schedule(saturating_add(g->dispatched, rule->deadline()), [this, g] { decide(g, Decision::deadline); });
+    if (hedge_delay)
+      timers.schedule(saturating_add(g->dispatched, *hedge_delay), [weak = std::weak_ptr<Core>(self), g] {
+        if (const auto core = weak.lock()) core->hedge_due(core, g);
+      });
+    std::size_t sent = 0;
     for (std::size_t slot = 0; slot < n; ++slot) {
       {
         std::lock_guard<std::mutex> guard(g->m);
         if (g->decided) break;  // decided already (deadline): the rest need not be sent
+        g->primary[slot] = CopyState::outstanding;
       }
       metrics.call_sent();
-      const Index worker = g->workers[slot];
-      auto ticket = std::make_shared<Ticket<S>>(self, g, Index(slot));
-      if (async_transport) {
-        CancelHandle cancel;
-        try {
-          cancel = async_transport(worker, g->coded.middleRows(worker * g->blocks, g->blocks), Completion<S>(ticket));
-        } catch (...) {
-          ticket->resolve(CallState::failed, nullptr);
-        }
-        if (!cancel) continue;
-        bool cancel_now = false;
-        {
-          std::lock_guard<std::mutex> guard(g->m);
-          if (g->states[slot] == CallState::pending) {
-            if (g->cancels_run) cancel_now = true;
-            else g->cancels[slot] = std::move(cancel);
-          }
-        }
-        if (cancel_now) run_cancel(cancel);
-      } else {
-        std::function<void()> task = [this, ticket, g, worker] {
-          if (decided(*g)) {  // no answer can be used any more (deadline, quorum or shutdown)
-            metrics.call_cancelled();
-            return;
-          }
-          try {
-            const RowMatrix<S> y = sync_transport(worker, g->coded.middleRows(worker * g->blocks, g->blocks));
-            ticket->resolve(CallState::answered, &y);
-          } catch (...) {
-            ticket->resolve(CallState::failed, nullptr);
-          }
-        };
-        if (io_q.push(task) != PushResult::ok) ticket->resolve(CallState::failed, nullptr);
-      }
+      ++sent;
+      send(self, g, slot, g->workers[slot], false);
+    }
+    if (hedging) {
+      std::lock_guard<std::mutex> guard(hedge_mutex);
+      hedge->calls_sent(sent);
     }
   }
 
-  void run_cancel(CancelHandle& cancel) {
+  // Why a copy of a call is cancelled: its group was decided, or its other copy answered first.
+  enum class CancelReason { decided, lost };
+
+  // Sends one copy of call `slot` (the coded rows of the slot's worker) to `worker`: the
+  // primary (backup = false) or its hedged backup.
+  void send(const std::shared_ptr<Core>& self, const GroupPtr<S>& g, std::size_t slot, Index worker, bool backup) {
+    auto ticket = std::make_shared<Ticket<S>>(self, g, Index(slot), backup, worker);
+    const Index row = g->workers[slot] * g->blocks;
+    if (async_transport) {
+      CancelHandle cancel;
+      try {
+        cancel = async_transport(worker, g->coded.middleRows(row, g->blocks), Completion<S>(ticket));
+      } catch (...) {
+        ticket->resolve(CallState::failed, nullptr);
+      }
+      if (cancel) keep_cancel(g, slot, backup, std::move(cancel));
+      return;
+    }
+    std::function<void()> task = [this, ticket, g, slot, worker, backup, row] {
+      if (const auto why = unwanted(*g, slot, backup)) {  // its answer could not be used any more
+        count_cancel(*why);
+        return;
+      }
+      try {
+        const RowMatrix<S> y = sync_transport(worker, g->coded.middleRows(row, g->blocks));
+        ticket->resolve(CallState::answered, &y);
+      } catch (...) {
+        ticket->resolve(CallState::failed, nullptr);
+      }
+    };
+    if (io_q.push(task) != PushResult::ok) ticket->resolve(CallState::failed, nullptr);
+  }
+
+  // Keeps a sent copy's cancel handle for later, or runs it now if the copy is no longer wanted.
+  void keep_cancel(const GroupPtr<S>& g, std::size_t slot, bool backup, CancelHandle cancel) {
+    std::optional<CancelReason> now;
+    {
+      std::lock_guard<std::mutex> guard(g->m);
+      const CopyState c = (backup ? g->backup : g->primary)[slot];
+      if (c == CopyState::outstanding) {
+        if (g->cancels_run) now = CancelReason::decided;
+        else (backup ? g->backup_cancels : g->cancels)[slot] = std::move(cancel);
+      } else if (c == CopyState::lost) {
+        now = CancelReason::lost;
+      }
+    }
+    if (now) run_cancel(cancel, *now);
+  }
+
+  static std::optional<CancelReason> unwanted(Group<S>& g, std::size_t slot, bool backup) {
+    std::lock_guard<std::mutex> guard(g.m);
+    if (g.decided) return CancelReason::decided;
+    if ((backup ? g.backup : g.primary)[slot] == CopyState::lost) return CancelReason::lost;
+    return std::nullopt;
+  }
+
+  void count_cancel(CancelReason why) {
+    if (why == CancelReason::decided) metrics.call_cancelled();
+    else metrics.hedge(MetricsRecorder::HedgeEvent::loser_cancelled);
+  }
+
+  void run_cancel(CancelHandle& cancel, CancelReason why = CancelReason::decided) {
     try {
       cancel();
     } catch (...) {
       // A failing cancel changes nothing: the call's answer, if any, is late.
     }
-    metrics.call_cancelled();
+    count_cancel(why);
   }
 
-  // A call's result (output is null unless state is answered).
-  void resolve(const GroupPtr<S>& g, Index slot, CallState state, const RowMatrix<S>* output) {
+  // ---- hedging ----
+
+  // A group's hedge delay has passed: from now until it is decided, the calls its decision still
+  // needs get backups (hedge_policy.hpp).
+  void hedge_due(const std::shared_ptr<Core>& self, const GroupPtr<S>& g) {
+    Backups backups;
+    {
+      std::lock_guard<std::mutex> guard(g->m);
+      if (g->decided) return;
+      g->hedge_armed = true;
+      backups = plan_backups(*g, clock->now());
+    }
+    send_backups(self, g, backups);
+  }
+
+  struct Backups {
+    std::vector<std::pair<std::size_t, Index>> calls;  // (slot, worker)
+    std::uint64_t refused = 0;                          // calls the budget refused for the first time
+  };
+
+  // With g.m held: the backups to send now, marked as sent. Takes the hedge policy's lock (a leaf).
+  Backups plan_backups(Group<S>& g, TimePoint now) {
+    Backups out;
+    HedgeGroupView view;
+    view.shape = g.shape;
+    view.quorum = g.quorum;
+    view.usable = g.progress.usable;
+    view.coverage = g.coverage;
+    view.calls.resize(g.states.size());
+    for (std::size_t s = 0; s < g.states.size(); ++s) {
+      HedgeCall& c = view.calls[s];
+      c.outstanding = g.states[s] == CallState::pending &&
+                      (g.primary[s] == CopyState::outstanding || g.backup[s] == CopyState::outstanding);
+      c.hedged = g.backup[s] != CopyState::none;
+      c.query = g.shape.covers_queries ? code.query_of_worker(g.workers[s]) : -1;
+    }
+    const std::vector<std::size_t> due = HedgePolicy::calls_to_hedge(view);
+    if (due.empty()) return out;
+    std::lock_guard<std::mutex> guard(hedge_mutex);
+    for (std::size_t s : due) {
+      if (hedge->budget() < 1.0) {
+        if (!g.budget_refused[s]) {
+          g.budget_refused[s] = 1;
+          ++out.refused;
+        }
+        continue;
+      }
+      const Index worker = hedge->backup_worker(g.answered_workers);
+      if (worker < 0) break;  // no worker free to take it
+      hedge->take_budget();
+      g.backup[s] = CopyState::outstanding;
+      g.backup_worker[s] = worker;
+      g.backup_sent[s] = now;
+      out.calls.emplace_back(s, worker);
+    }
+    return out;
+  }
+
+  void send_backups(const std::shared_ptr<Core>& self, const GroupPtr<S>& g, const Backups& b) {
+    if (b.refused) metrics.hedge(MetricsRecorder::HedgeEvent::refused_budget, b.refused);
+    for (const auto& call : b.calls) {
+      metrics.hedge(MetricsRecorder::HedgeEvent::sent);
+      send(self, g, call.first, call.second, true);
+    }
+  }
+
+  // A copy's result (output is null unless state is answered). The call's slot takes the first
+  // usable answer of its copies; a copy that fails while the other is awaited leaves it pending.
+  void resolve(const std::shared_ptr<Core>& self, const GroupPtr<S>& g, Index slot, bool backup, CallState state,
+               const RowMatrix<S>* output) {
     const TimePoint now = clock->now();
     if (state == CallState::answered) {
       if (output->rows() != g->blocks || output->cols() != params.output_dim) state = CallState::bad_shape;
       else if (!output->allFinite()) state = CallState::non_finite;
     }
-    bool late = false, decided_now = false, queue_release = false;
+    enum class Fate { used, late, discarded, waiting } fate = Fate::used;
+    bool decided_now = false, queue_release = false, observe = false;
+    Duration latency{};
+    CancelHandle loser;
+    Backups backups;
     {
       std::lock_guard<std::mutex> guard(g->m);
+      const std::size_t s = std::size_t(slot);
+      const bool hedged_group = !g->backup.empty();
+      std::vector<CopyState>& mine = backup ? g->backup : g->primary;
+      mine[s] = CopyState::done;
+      if (state == CallState::answered && hedge->tracks_latency()) {
+        observe = true;
+        latency = now - (backup ? g->backup_sent[s] : g->dispatched);
+      }
       if (g->decided) {
-        late = true;
+        fate = Fate::late;
+      } else if (g->states[s] != CallState::pending) {
+        fate = Fate::discarded;  // its other copy settled the call
       } else {
-        const std::size_t s = std::size_t(slot);
-        g->states[s] = state;
-        g->arrival[s] = seconds(now - g->dispatched);
-        CollectProgress& p = g->progress;
-        ++p.resolved;
-        if (state == CallState::answered) {
-          g->answers.row(Index(g->answer_slot.size())) =
-              Eigen::Map<const Eigen::Matrix<S, 1, Eigen::Dynamic>>(output->data(), output->size());
-          g->answer_slot.push_back(slot);
-          p.usable = Index(g->answer_slot.size());
-          const Index q = code.query_of_worker(g->workers[s]);
-          if (q >= 0 && q < Index(g->coverage.size()) && g->coverage[std::size_t(q)]++ == 0) ++p.covered;
-          if (params.early_release) release_exact(*g, g->workers[s], *output, queue_release);
+        std::vector<CopyState>* other = hedged_group ? (backup ? &g->primary : &g->backup) : nullptr;
+        const bool other_awaited = other && (*other)[s] == CopyState::outstanding;
+        if (state != CallState::answered && other_awaited) {
+          fate = Fate::waiting;
+        } else {
+          g->states[s] = state;
+          g->arrival[s] = seconds(now - g->dispatched);
+          CollectProgress& p = g->progress;
+          ++p.resolved;
+          if (state == CallState::answered) {
+            g->answers.row(Index(g->answer_slot.size())) =
+                Eigen::Map<const Eigen::Matrix<S, 1, Eigen::Dynamic>>(output->data(), output->size());
+            g->answer_slot.push_back(slot);
+            p.usable = Index(g->answer_slot.size());
+            const Index q = code.query_of_worker(g->workers[s]);
+            if (q >= 0 && q < Index(g->coverage.size()) && g->coverage[std::size_t(q)]++ == 0) ++p.covered;
+            if (other_awaited) {  // the other copy lost: cancel it
+              (*other)[s] = CopyState::lost;
+              CancelHandle& h = (backup ? g->cancels : g->backup_cancels)[s];
+              loser = std::move(h);
+              h = nullptr;
+            }
+            if (backup) g->won_by_backup[s] = 1;
+            else if (hedged_group && hedge->params().target == HedgeTarget::answered)
+              g->answered_workers.push_back(g->workers[s]);
+            if (params.early_release) release_exact(*g, g->workers[s], *output, backup, queue_release);
+          }
+          if (const auto d = rule->on_progress(g->shape, p)) decided_now = mark_decided(*g, *d, now);
         }
-        if (const auto d = rule->on_progress(g->shape, p)) decided_now = mark_decided(*g, *d, now);
+        if (!decided_now && g->hedge_armed) backups = plan_backups(*g, now);
       }
     }
-    metrics.call_resolved(state, late);
+    if (observe) {
+      std::lock_guard<std::mutex> guard(hedge_mutex);
+      hedge->observe(latency);
+    }
+    using HedgeEvent = MetricsRecorder::HedgeEvent;
+    switch (fate) {
+      case Fate::late: metrics.call_resolved(state, true); break;
+      case Fate::discarded:
+        if (state == CallState::answered) metrics.hedge(HedgeEvent::answer_discarded);
+        break;
+      case Fate::waiting: metrics.hedge(HedgeEvent::copy_failed); break;
+      case Fate::used:
+        metrics.call_resolved(state, false);
+        if (backup && state == CallState::answered) metrics.hedge(HedgeEvent::won);
+        break;
+    }
+    if (loser) run_cancel(loser, CancelReason::lost);
     if (queue_release) to_decode(g, true);
     if (decided_now) to_decode(g);
+    send_backups(self, g, backups);
   }
 
+  // Row of query position q of block j in the group's queries (through the block's order).
+  std::size_t query_index(const Group<S>& g, Index j, Index q) const {
+    return std::size_t(j * code.num_queries() + g.orders[std::size_t(j)][std::size_t(q)]);
+  }
   // With g.m held: marks the queries `worker` computed exactly as released and keeps its answer
   // rows for the decode stage; `queue` is set when the group needs a release item queued.
-  void release_exact(Group<S>& g, Index worker, const RowMatrix<S>& output, bool& queue) {
-    const Index q = code.exact_query_of_worker(worker), k = code.num_queries();
+  void release_exact(Group<S>& g, Index worker, const RowMatrix<S>& output, bool hedged, bool& queue) {
+    const Index q = code.exact_query_of_worker(worker);
     if (q < 0) return;
     for (Index j = 0; j < g.blocks; ++j) {
-      const std::size_t i = std::size_t(j * k + g.orders[std::size_t(j)][std::size_t(q)]);
+      const std::size_t i = query_index(g, j, q);
       if (i >= g.queries.size() || g.released[i]) continue;
       g.released[i] = 1;
-      g.to_release.emplace_back(i, output.row(j));
+      g.to_release.push_back(Release<S>{i, output.row(j), hedged});
     }
     if (!g.to_release.empty() && !g.release_queued) queue = g.release_queued = true;
   }
 
   // The decode stage's side of early release: completes the released queries waiting in g.
   void deliver_released(const GroupPtr<S>& g) {
-    std::vector<std::pair<std::size_t, RowMatrix<S>>> ready;
+    std::vector<Release<S>> ready;
     {
       std::lock_guard<std::mutex> guard(g->m);
       ready.swap(g->to_release);
@@ -463,14 +644,10 @@ struct Core {
       out.answers_used = 1;
       out.provenance = Provenance::exact;
       out.released_early = true;
-      out.value = std::move(r.second);
-      deliver(g->queries[r.first], std::move(out));
+      out.hedged = r.hedged;
+      out.value = std::move(r.value);
+      deliver(g->queries[r.query], std::move(out));
     }
-  }
-
-  static bool decided(Group<S>& g) {
-    std::lock_guard<std::mutex> guard(g.m);
-    return g.decided;
   }
 
   static bool mark_decided(Group<S>& g, Decision d, TimePoint now) {
@@ -519,11 +696,26 @@ struct Core {
     {
       std::lock_guard<std::mutex> guard(g->m);
       g->cancels_run = true;
-      for (std::size_t s = 0; s < g->states.size(); ++s)
-        if (g->states[s] == CallState::pending && g->cancels[s]) to_cancel.push_back(std::move(g->cancels[s]));
+      const bool hedged_group = !g->backup.empty();
+      for (std::size_t s = 0; s < g->states.size(); ++s) {
+        if (g->primary[s] == CopyState::outstanding && g->cancels[s]) to_cancel.push_back(std::move(g->cancels[s]));
+        if (hedged_group && g->backup[s] == CopyState::outstanding && g->backup_cancels[s])
+          to_cancel.push_back(std::move(g->backup_cancels[s]));
+      }
       g->cancels.clear();  // handles may hold completions, which hold the group
+      g->backup_cancels.clear();
       log.call_states = g->states;
       log.arrival_seconds = g->arrival;
+      log.hedge_delay_seconds = g->hedge_delay;
+      if (hedged_group && params.group_log) {
+        log.backup_workers = g->backup_worker;
+        log.backup_sent_seconds.assign(g->states.size(), std::numeric_limits<double>::quiet_NaN());
+        log.answered_by_backup.assign(g->states.size(), false);
+        for (std::size_t s = 0; s < g->states.size(); ++s) {
+          if (g->backup[s] != CopyState::none) log.backup_sent_seconds[s] = seconds(g->backup_sent[s] - g->dispatched);
+          log.answered_by_backup[s] = g->won_by_backup[s] != 0;
+        }
+      }
       log.decision = g->decision;
       log.usable_answers = Index(g->answer_slot.size());
     }
@@ -584,6 +776,7 @@ struct Core {
   void complete_group(const GroupPtr<S>& g, const std::vector<DecodeResult<S>>& blocks, Index usable) {
     const std::size_t k = std::size_t(code.num_queries());
     const Provenance provenance = code.is_regression() ? Provenance::estimated : Provenance::exact;
+    const std::vector<char> hedged = hedged_queries(*g);
     for (std::size_t i = 0; i < g->queries.size(); ++i) {
       if (released(*g, i)) continue;
       const DecodeResult<S>& r = blocks[i / k];
@@ -602,10 +795,37 @@ struct Core {
         out.message = "no worker computing this query answered in time";
       } else {
         out.value = r.values.row(Index(j));
+        out.hedged = hedged[i] != 0;
       }
       if (!out.ok() && fallback) answer_by_fallback(*g->queries[i], out);
       deliver(g->queries[i], std::move(out));
     }
+  }
+
+  // Read once the group is decided. Which decoded queries used a backup's answer: for
+  // replication and uncoded, those whose position's first usable answer (the one the decoder
+  // selects, in arrival order) came from a backup; for spline and Berrut, all of them when any
+  // answer of the group did.
+  std::vector<char> hedged_queries(const Group<S>& g) const {
+    std::vector<char> hedged(g.queries.size(), 0);
+    if (g.won_by_backup.empty()) return hedged;
+    if (code.is_regression()) {
+      for (Index s : g.answer_slot)
+        if (g.won_by_backup[std::size_t(s)]) return std::vector<char>(g.queries.size(), 1);
+      return hedged;
+    }
+    std::vector<char> seen(std::size_t(code.num_queries()), 0);
+    for (Index s : g.answer_slot) {
+      const Index q = code.query_of_worker(g.workers[std::size_t(s)]);
+      if (q < 0 || q >= code.num_queries() || seen[std::size_t(q)]) continue;
+      seen[std::size_t(q)] = 1;
+      if (!g.won_by_backup[std::size_t(s)]) continue;
+      for (Index j = 0; j < g.blocks; ++j) {
+        const std::size_t i = query_index(g, j, q);
+        if (i < hedged.size()) hedged[i] = 1;
+      }
+    }
+    return hedged;
   }
 
   // Replaces the error of `out` with the fallback model's answer to q, if it gives a usable one.
@@ -660,18 +880,21 @@ struct Core {
   }
 };
 
-// One call: the first resolution wins.
+// One copy of a call: the first resolution wins.
 template <class S>
 struct Ticket final : CallTarget<S> {
-  Ticket(std::shared_ptr<Core<S>> c, GroupPtr<S> g, Index s) : core(std::move(c)), group(std::move(g)), slot(s) {}
+  Ticket(std::shared_ptr<Core<S>> c, GroupPtr<S> g, Index s, bool b, Index w)
+      : core(std::move(c)), group(std::move(g)), slot(s), backup(b), target(w) {}
   void resolve(CallState state, const RowMatrix<S>* output) override {
     if (used.exchange(true)) return;
-    core->resolve(group, slot, state, output);
+    core->resolve(core, group, slot, backup, state, output);
   }
-  Index worker() const override { return group->workers[std::size_t(slot)]; }
+  Index worker() const override { return target; }
   std::shared_ptr<Core<S>> core;
   GroupPtr<S> group;
   Index slot;
+  bool backup;   // the hedged copy of the call
+  Index target;  // the worker it went to
   std::atomic<bool> used{false};
 };
 
@@ -692,6 +915,13 @@ struct Ticket final : CallTarget<S> {
 /// which the runtime runs on io_threads of its own. Exceptions thrown by either count as a
 /// failed call. A synchronous call that never returns blocks shutdown: use the asynchronous
 /// form for calls that can hang.
+///
+/// Hedged requests (RuntimeParams::hedge, hedge_policy.hpp): a call still outstanding at the
+/// group's hedge delay gets a backup copy of its coded rows on another worker, through the same
+/// transport (with HedgeTarget::spare the worker index is N .. N + spare_workers - 1, so the
+/// transport must serve those too). The first usable answer of the two is used and the other
+/// copy's CancelHandle is run; Completion::worker() names the worker a copy went to. Counted in
+/// RuntimeMetrics (hedges_*), logged per call in GroupLog, flagged in QueryOutcome::hedged.
 ///
 /// Guarantee: every submitted query gets exactly one QueryOutcome, including on shutdown.
 ///
@@ -721,6 +951,9 @@ class Runtime {
                   "(synchronous)");
     if (!clock) throw invalid_argument("clock (null) must point to a Clock");
     params.validate();
+    if (params.fallback_below_reliability > 0.0 && !fallback)
+      throw invalid_argument(::nercc::detail::message("fallback_below_reliability (", params.fallback_below_reliability,
+                                                      ") needs a fallback model (the Runtime's fourth argument)"));
     AnyCode<S> code(params.scheme, params.code);
     core_ = std::make_shared<detail::Core<S>>(std::move(params), std::move(code), std::move(clock));
     core_->fallback = std::move(fallback);

@@ -1,10 +1,11 @@
-// Where the runtime's policies are chosen from RuntimeParams: a new decision rule or overload
-// policy is a unit of its own (decision_rule.hpp, overload_controller.hpp show the interfaces)
+// Where the runtime's policies are chosen from RuntimeParams: a new decision rule, overload
+// policy or hedging policy is a unit of its own (decision_rule.hpp, overload_controller.hpp show the interfaces)
 // plus its case here.
 #pragma once
 
 #include <nercc/config.hpp>
 #include <nercc/runtime/decision_rule.hpp>
+#include <nercc/runtime/hedge_policy.hpp>
 #include <nercc/runtime/overload_controller.hpp>
 #include <nercc/runtime/params.hpp>
 
@@ -21,6 +22,11 @@ inline std::unique_ptr<const DecisionRule> make_decision_rule(const RuntimeParam
 /// The overload policy of a Runtime with `params` (params.code gives K and N).
 inline std::unique_ptr<OverloadPolicy> make_overload_policy(const RuntimeParams& params) {
   return std::make_unique<OverloadController>(params.overload, params.code);
+}
+
+/// The hedging policy of a Runtime with `params` (off unless params.hedge.target is set).
+inline std::unique_ptr<HedgePolicy> make_hedge_policy(const RuntimeParams& params) {
+  return std::make_unique<HedgePolicy>(params.hedge, params.code.num_workers);
 }
 
 }  // namespace runtime
