@@ -6,10 +6,11 @@
 
 #include "cluster_common.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,25 +20,31 @@ namespace nercc_cluster {
 using nercc_examples::split_list;
 
 inline const char* const frontend_usage = R"(usage: nercc_grpc_frontend [options]
-  --smoke                 a few seconds' run: smoke LeNet5, 4 workers, K 2, 120 queries at
-                          150 q/s (options after it override these)
-  --out DIR               where table.md, summary.json and latency_*.dat go (default .)
-  --schemes LIST          comma-separated, of uncoded,replication,berrut,nercc (default all)
-  --workers N             worker processes per scheme, the same for every scheme (default 12)
-  --coded-queries K       K of Berrut and NeRCC (default 4); uncoded uses K = N
-  --replicas R            replication factor, K = N / R (default 3)
-  --stragglers S          Berrut and NeRCC decode at N - S answers (default 4)
-  --lambda-enc X          NeRCC encoder smoothing (default 0)
+The frontier sweep: at each redundancy N/K every policy (policies.hpp) serves the same
+Fashion-MNIST queries on the same N LeNet5 worker processes, in rounds.
+  --smoke                 a minute: smoke LeNet5, K 2, ratios 1,2 (4 workers), 2 rounds of 60
+                          queries at 200 q/s (options after it override these)
+  --long                  the long sweep: 5 rounds of 4000 queries, grace deadlines 5,8,15 ms
+  --out DIR               where the results go (default .)
+  --policies LIST         comma-separated policy names (default all; see policies.hpp)
+  --ratios LIST           redundancies N/K; K x ratio must be an integer (default 1,1.25,1.5,2,3)
+  --coded-queries K       queries per group of the coded and replicated policies (default 8);
+                          uncoded uses K = N
+  --spread X              companion spread of the systematic layouts (default 0.02)
   --lambda-dec X          NeRCC decoder smoothing (default 0)
-  --queries Q             queries per scheme (default 8000)
-  --rounds R              the schemes take turns in R rounds of Q/R queries each; the killed
-                          worker is restarted after each turn (default 4)
-  --rate R                queries per second, fixed spacing (default 300)
-  --deadline-ms X         a group decodes with what arrived after this long (default 250)
-  --group-timeout-ms X    a partial group closes this long after its first query (default 50)
-  --kill-at F             SIGKILL one worker after this fraction of the queries; < 0: never
-                          (default 0.33)
+  --queries Q             queries per policy per round (default 1000)
+  --rounds R              rounds; in each, every configuration serves Q queries, in an order
+                          rotated by one per round (default 3)
+  --rate R                queries per second, fixed spacing (default 400)
+  --deadline-ms X         deadline of the policies without a grace rule (default 250)
+  --grace-ms LIST         deadline T of the grace-rule and fallback policies; one configuration
+                          per value (default 8)
+  --group-timeout-ms X    a partial group closes this long after its first query (default 20)
+  --kill-at F             SIGKILL one worker after this fraction of every turn; < 0: never
+                          (default 0.33); it is restarted after the turn
   --kill-worker I         which worker to kill (default 1)
+  --fallback-train N      training images the fallback model is distilled on; 0: all 60000
+                          (default 0; --smoke 4000)
   --model lenet5|smoke    weights: the published LeNet5 (cache, else trained with a progress
                           bar) or the seconds-long smoke LeNet5 (default lenet5)
   --cache-dir DIR         weight cache (default: the Fashion-MNIST example's for lenet5,
@@ -45,34 +52,52 @@ inline const char* const frontend_usage = R"(usage: nercc_grpc_frontend [options
   --data-dir DIR          Fashion-MNIST idx files (default: the example's)
   --worker-bin PATH       the worker executable (default: the one built with this program)
   --seed N                seed of the workers' injected delays (default 1)
-  --quiet                 no progress bars
+  --quiet                 no progress output
 )";
 
 struct FrontendArgs {
   std::string out = ".";
-  std::vector<std::string> schemes = {"uncoded", "replication", "berrut", "nercc"};
-  int workers = 12;
-  int coded_queries = 4;
-  int replicas = 3;
-  int stragglers = 4;
-  double lambda_enc = 0, lambda_dec = 0;
-  std::int64_t queries = 8000;
-  int rounds = 4;
-  double rate = 300;
+  std::vector<std::string> policies;  // empty: all
+  std::vector<double> ratios = {1, 1.25, 1.5, 2, 3};
+  int coded_queries = 8;
+  double spread = 0.02;
+  double lambda_dec = 0;
+  std::int64_t queries = 1000;
+  int rounds = 3;
+  double rate = 400;
   double deadline_ms = 250;
-  double group_timeout_ms = 50;
+  std::vector<double> grace_ms = {8};
+  double group_timeout_ms = 20;
   double kill_at = 0.33;
   int kill_worker = 1;
+  std::int64_t fallback_train = 0;
   std::string model = "lenet5";
   std::string cache_dir, data_dir;
   std::string worker_bin = NERCC_GRPC_WORKER_PATH;
   std::uint64_t seed = 1;
   bool progress = true;
   LatencyParams latency;
+
+  /// N for a redundancy: K x ratio (checked to be an integer by parse_frontend_args).
+  int workers_at(double ratio) const { return int(std::lround(ratio * coded_queries)); }
+  /// Worker processes the sweep needs: N at the largest redundancy.
+  int max_workers() const {
+    int n = 0;
+    for (double r : ratios) n = std::max(n, workers_at(r));
+    return n;
+  }
 };
+
+inline std::vector<double> parse_real_list(const std::string& flag, const std::string& v) {
+  std::vector<double> out;
+  for (const auto& part : split_list(v, ',')) out.push_back(parse_real(flag, part));
+  if (out.empty()) throw std::invalid_argument(flag + " expects a comma-separated list of numbers");
+  return out;
+}
 
 inline FrontendArgs parse_frontend_args(int argc, char** argv) {
   FrontendArgs a;
+  bool fallback_train_set = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -85,60 +110,70 @@ inline FrontendArgs parse_frontend_args(int argc, char** argv) {
     }
     if (flag == "--smoke") {
       a.model = "smoke";
-      a.workers = 4;
       a.coded_queries = 2;
-      a.replicas = 2;
-      a.stragglers = 1;
-      a.queries = 120;
+      a.ratios = {1, 2};
+      a.queries = 60;
       a.rounds = 2;
-      a.rate = 150;
+      a.rate = 200;
       a.kill_at = 0.5;
       a.deadline_ms = 200;
-      a.group_timeout_ms = 20;
+      if (!fallback_train_set) a.fallback_train = 4000;
+      continue;
+    }
+    if (flag == "--long") {
+      a.rounds = 5;
+      a.queries = 4000;
+      a.grace_ms = {5, 8, 15};
       continue;
     }
     if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value (or is unknown)");
     const std::string v = argv[++i];
     if (a.latency.parse(flag, v)) continue;
     if (flag == "--out") a.out = v;
-    else if (flag == "--schemes") a.schemes = split_list(v, ',');
-    else if (flag == "--workers") a.workers = int(parse_integer(flag, v));
+    else if (flag == "--policies") a.policies = split_list(v, ',');
+    else if (flag == "--ratios") a.ratios = parse_real_list(flag, v);
     else if (flag == "--coded-queries") a.coded_queries = int(parse_integer(flag, v));
-    else if (flag == "--replicas") a.replicas = int(parse_integer(flag, v));
-    else if (flag == "--stragglers") a.stragglers = int(parse_integer(flag, v));
-    else if (flag == "--lambda-enc") a.lambda_enc = parse_real(flag, v);
+    else if (flag == "--spread") a.spread = parse_real(flag, v);
     else if (flag == "--lambda-dec") a.lambda_dec = parse_real(flag, v);
     else if (flag == "--queries") a.queries = parse_integer(flag, v);
     else if (flag == "--rounds") a.rounds = int(parse_integer(flag, v));
     else if (flag == "--rate") a.rate = parse_real(flag, v);
     else if (flag == "--deadline-ms") a.deadline_ms = parse_real(flag, v);
+    else if (flag == "--grace-ms") a.grace_ms = parse_real_list(flag, v);
     else if (flag == "--group-timeout-ms") a.group_timeout_ms = parse_real(flag, v);
     else if (flag == "--kill-at") a.kill_at = parse_real(flag, v);
     else if (flag == "--kill-worker") a.kill_worker = int(parse_integer(flag, v));
-    else if (flag == "--model") a.model = v;
+    else if (flag == "--fallback-train") {
+      a.fallback_train = parse_integer(flag, v, 0);
+      fallback_train_set = true;
+    } else if (flag == "--model") a.model = v;
     else if (flag == "--cache-dir") a.cache_dir = v;
     else if (flag == "--data-dir") a.data_dir = v;
     else if (flag == "--worker-bin") a.worker_bin = v;
     else if (flag == "--seed") a.seed = std::uint64_t(parse_integer(flag, v));
     else throw std::invalid_argument("unknown option " + flag);
   }
-  for (const auto& s : a.schemes)
-    if (s != "uncoded" && s != "replication" && s != "berrut" && s != "nercc")
-      throw std::invalid_argument("--schemes: unknown scheme \"" + s + "\"");
-  if (a.workers < 2 || a.workers > 64) throw std::invalid_argument("--workers must lie in [2, 64]");
-  if (a.replicas < 1 || a.workers % a.replicas != 0)
-    throw std::invalid_argument("--replicas must be >= 1 and divide --workers");
-  if (a.coded_queries < 1 || a.coded_queries > a.workers)
-    throw std::invalid_argument("--coded-queries must lie in [1, --workers]");
-  if (a.stragglers < 0 || a.stragglers > a.workers - a.coded_queries)
-    throw std::invalid_argument("--stragglers must lie in [0, workers - coded-queries]");
+  if (a.coded_queries < 1 || a.coded_queries > 64) throw std::invalid_argument("--coded-queries must lie in [1, 64]");
+  for (double r : a.ratios) {
+    const double n = r * a.coded_queries;
+    if (!(r >= 1) || std::abs(n - std::round(n)) > 1e-9)
+      throw std::invalid_argument("--ratios: " + std::to_string(r) + " is below 1 or gives a fractional N at K = " +
+                                  std::to_string(a.coded_queries));
+  }
+  if (a.max_workers() > 64) throw std::invalid_argument("--ratios x --coded-queries needs more than 64 workers");
+  if (a.max_workers() < 2) throw std::invalid_argument("--ratios x --coded-queries must give at least 2 workers");
+  if (!(a.spread > 0 && a.spread < 1)) throw std::invalid_argument("--spread must lie in (0, 1)");
+  if (!(a.lambda_dec >= 0)) throw std::invalid_argument("--lambda-dec must be >= 0");
   if (a.queries < 1 || a.queries > 1000000) throw std::invalid_argument("--queries must lie in [1, 1e6]");
-  if (a.rounds < 1 || a.rounds > a.queries) throw std::invalid_argument("--rounds must lie in [1, --queries]");
+  if (a.rounds < 1 || a.rounds > 1000) throw std::invalid_argument("--rounds must lie in [1, 1000]");
   if (!(a.rate > 0 && a.rate <= 20000)) throw std::invalid_argument("--rate must lie in (0, 20000]");
   if (!(a.deadline_ms > 0 && a.group_timeout_ms > 0))
     throw std::invalid_argument("--deadline-ms and --group-timeout-ms must be > 0");
+  for (double t : a.grace_ms)
+    if (!(t > 0)) throw std::invalid_argument("--grace-ms values must be > 0");
   if (a.kill_at >= 1) throw std::invalid_argument("--kill-at must be < 1");
-  if (a.kill_worker < 0 || a.kill_worker >= a.workers) throw std::invalid_argument("--kill-worker must lie in [0, workers)");
+  if (a.kill_worker < 0 || a.kill_worker >= a.workers_at(*std::min_element(a.ratios.begin(), a.ratios.end())))
+    throw std::invalid_argument("--kill-worker must lie in [0, the smallest N)");
   model_config(a.model);
   if (a.model == "smoke" && a.cache_dir.empty()) a.cache_dir = a.out + "/cache";
   a.latency.validate();

@@ -1,9 +1,10 @@
-// The cluster demo's report: per-scheme results (latencies, agreement, outcomes, the runtime's
-// counters) and their table.md, summary.json and latency CDF files.
+// The frontier sweep's report: per configuration and round the latencies, agreement with the
+// served model, answers by provenance and the runtime's counters; pooled over rounds with the
+// spread (min and max) of each figure over rounds; the p99-RelAcc frontier per redundancy; and
+// table.md, summary.json, rounds.csv and frontier.dat (for frontier.gp).
 #pragma once
 
-#include "frontend_options.hpp"
-#include "models.hpp"
+#include "policies.hpp"
 
 #include <nercc/runtime.hpp>
 
@@ -13,24 +14,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nercc_cluster {
-
-inline std::string display_name(const std::string& scheme) {
-  if (scheme == "nercc") return "NeRCC";
-  if (scheme == "berrut") return "Berrut";
-  return scheme;
-}
-
-struct SchemeSetup {
-  std::string name;
-  nercc::SchemeKind kind;
-  nercc::Index k, n, s;
-};
 
 // The runtime's counters that the summary reports, summed over rounds.
 struct Counter {
@@ -46,6 +37,9 @@ inline const Counter reported_counters[] = {
     {"groups_formed", &nercc::runtime::RuntimeMetrics::groups_formed},
     {"groups_padded", &nercc::runtime::RuntimeMetrics::groups_padded},
     {"groups_decided_deadline", &nercc::runtime::RuntimeMetrics::groups_decided_deadline},
+    {"released_early", &nercc::runtime::RuntimeMetrics::released_early},
+    {"fallback_answers", &nercc::runtime::RuntimeMetrics::fallback_answers},
+    {"fallback_failed", &nercc::runtime::RuntimeMetrics::fallback_failed},
     {"unavailable", &nercc::runtime::RuntimeMetrics::unavailable},
     {"too_few_answers", &nercc::runtime::RuntimeMetrics::too_few_answers},
     {"rejected", &nercc::runtime::RuntimeMetrics::rejected},
@@ -53,30 +47,109 @@ inline const Counter reported_counters[] = {
     {"redundancy_lowered", &nercc::runtime::RuntimeMetrics::redundancy_lowered},
 };
 
-struct SchemeResult {
-  SchemeSetup setup;
-  std::vector<double> latency_ms;  // successful queries; sorted by finish()
+/// The provenances the table shows, in order (QueryOutcome::provenance by name; a name the
+/// runtime does not produce stays 0).
+inline const char* const reported_provenances[] = {"exact", "estimated", "fallback", "hedged"};
+
+/// One configuration's queries in one round (or pooled over rounds).
+struct TurnResult {
+  std::vector<double> latency_ms;  // answered queries; sorted by finish()
   std::int64_t queries = 0, ok = 0, agree = 0, missing = 0, lost = 0;
-  double sq_err = 0;               // summed over successful queries and the 10 logits
-  double seconds = 0;              // first submit to last outcome, summed over rounds
-  nercc::runtime::RuntimeMetrics counters;  // only reported_counters are summed
+  std::map<std::string, std::int64_t> provenance;  // answered queries by provenance name
 
-  void add(const nercc::runtime::RuntimeMetrics& m) {
-    for (const auto& c : reported_counters) counters.*c.member += m.*c.member;
+  void merge(const TurnResult& r) {
+    latency_ms.insert(latency_ms.end(), r.latency_ms.begin(), r.latency_ms.end());
+    queries += r.queries, ok += r.ok, agree += r.agree, missing += r.missing, lost += r.lost;
+    for (const auto& [name, count] : r.provenance) provenance[name] += count;
   }
-
   void finish() { std::sort(latency_ms.begin(), latency_ms.end()); }
-  double mse() const { return ok ? sq_err / double(ok * nercc_examples::Classifier::num_classes) : std::nan(""); }
-  /// Successful queries per second while queries were being served.
-  double throughput() const { return seconds > 0 ? double(ok) / seconds : 0.0; }
-
   double quantile(double q) const {
     if (latency_ms.empty()) return std::nan("");
     const auto rank = std::size_t(std::ceil(q * double(latency_ms.size())));
     return latency_ms[std::min(latency_ms.size(), std::max<std::size_t>(rank, 1)) - 1];
   }
-  double rel_acc() const { return queries ? double(agree) / double(queries) : 0.0; }
+  /// Fraction of all queries whose answer's argmax is the served model's; no answer disagrees.
+  double rel_acc() const { return queries ? double(agree) / double(queries) : std::nan(""); }
+  /// Fraction of all queries answered with this provenance.
+  double share(const std::string& name) const {
+    const auto it = provenance.find(name);
+    return queries ? double(it == provenance.end() ? 0 : it->second) / double(queries) : std::nan("");
+  }
+  double missing_share() const { return queries ? double(missing) / double(queries) : std::nan(""); }
 };
+
+/// The figures the report gives for every configuration: pooled value and spread over rounds.
+struct Figure {
+  const char* name;     // json/csv name
+  const char* heading;  // table heading
+  double (*of)(const TurnResult&);
+  int digits;
+  double scale;  // table display scale (100 for percentages)
+};
+inline const std::vector<Figure>& figures() {
+  static const std::vector<Figure> f = {
+      {"p50_ms", "p50 ms", [](const TurnResult& r) { return r.quantile(0.5); }, 1, 1},
+      {"p99_ms", "p99 ms", [](const TurnResult& r) { return r.quantile(0.99); }, 1, 1},
+      {"p999_ms", "p99.9 ms", [](const TurnResult& r) { return r.quantile(0.999); }, 1, 1},
+      {"rel_acc", "RelAcc", [](const TurnResult& r) { return r.rel_acc(); }, 4, 1},
+      {"exact", "exact %", [](const TurnResult& r) { return r.share("exact"); }, 1, 100},
+      {"estimated", "estimated %", [](const TurnResult& r) { return r.share("estimated"); }, 1, 100},
+      {"fallback", "fallback %", [](const TurnResult& r) { return r.share("fallback"); }, 1, 100},
+      {"hedged", "hedged %", [](const TurnResult& r) { return r.share("hedged"); }, 1, 100},
+      {"missing", "missing %", [](const TurnResult& r) { return r.missing_share(); }, 1, 100},
+  };
+  return f;
+}
+
+inline const Figure& figure(const std::string& name) {
+  for (const auto& f : figures())
+    if (name == f.name) return f;
+  throw std::logic_error("no figure " + name);
+}
+
+struct ConfigResult {
+  Configuration config;
+  std::vector<TurnResult> rounds;
+  TurnResult pooled;                        // all rounds; set by finish()
+  nercc::runtime::RuntimeMetrics counters;  // only reported_counters are summed
+  bool on_frontier = false;                 // set by mark_frontier()
+
+  void add(TurnResult turn, const nercc::runtime::RuntimeMetrics& m) {
+    turn.finish();
+    rounds.push_back(std::move(turn));
+    for (const auto& c : reported_counters) counters.*c.member += m.*c.member;
+  }
+  void finish() {
+    pooled = TurnResult{};
+    for (const auto& r : rounds) pooled.merge(r);
+    pooled.finish();
+  }
+  /// min and max over rounds of a per-round figure.
+  std::pair<double, double> spread(const Figure& f) const {
+    double lo = std::nan(""), hi = std::nan("");
+    for (const auto& r : rounds) {
+      const double v = f.of(r);
+      if (std::isnan(v)) continue;
+      lo = std::isnan(lo) ? v : std::min(lo, v);
+      hi = std::isnan(hi) ? v : std::max(hi, v);
+    }
+    return {lo, hi};
+  }
+};
+
+/// Marks, per redundancy, the configurations no other one beats on both pooled p99 (lower) and
+/// RelAcc (higher): the p99-RelAcc frontier. A configuration with no answered query is never on it.
+inline void mark_frontier(std::vector<ConfigResult>& results) {
+  for (auto& a : results) {
+    const double pa = a.pooled.quantile(0.99), ra = a.pooled.rel_acc();
+    a.on_frontier = !std::isnan(pa);
+    for (const auto& b : results) {
+      if (&a == &b || b.config.ratio != a.config.ratio || !a.on_frontier) continue;
+      const double pb = b.pooled.quantile(0.99), rb = b.pooled.rel_acc();
+      if (!std::isnan(pb) && pb <= pa && rb >= ra && (pb < pa || rb > ra)) a.on_frontier = false;
+    }
+  }
+}
 
 inline std::string fixed(double v, int digits) {
   if (std::isnan(v)) return "n/a";
@@ -85,59 +158,117 @@ inline std::string fixed(double v, int digits) {
   return buf;
 }
 
-inline std::string markdown(const FrontendArgs& a, const std::vector<SchemeResult>& results) {
+/// What the report says about the fallback model.
+struct FallbackInfo {
+  double agreement = 0;       // argmax agreement with the served model on the test images
+  double accuracy = 0;        // the fallback's accuracy on their labels
+  double model_accuracy = 0;  // the served model's accuracy on them
+  std::int64_t test_images = 0, train_images = 0;
+  double ridge = 0;
+};
+
+inline std::string markdown(const FrontendArgs& a, const std::vector<ConfigResult>& results, const FallbackInfo& fb) {
   std::ostringstream o;
-  o << "| scheme | K | N | S | p50 ms | p99 ms | p99.9 ms | throughput q/s | RelAcc | MSE | missing | lost |\n"
-    << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-  for (const auto& r : results)
-    o << "| " << display_name(r.setup.name) << " | " << r.setup.k << " | " << r.setup.n << " | " << r.setup.s << " | "
-      << fixed(r.quantile(0.5), 1) << " | " << fixed(r.quantile(0.99), 1) << " | " << fixed(r.quantile(0.999), 1)
-      << " | " << fixed(r.throughput(), 1) << " | " << fixed(r.rel_acc(), 4) << " | " << fixed(r.mse(), 4) << " | "
-      << r.missing << " | " << r.lost << " |\n";
-  o << "\n" << a.queries << " Fashion-MNIST test queries per scheme at " << a.rate << " q/s, the schemes taking turns in "
-    << a.rounds << " rounds, " << a.workers << " worker processes ("
-    << (a.model == "smoke" ? "smoke-trained LeNet5" : "LeNet5") << ") on 127.0.0.1";
+  o << "# gRPC cluster frontier: p99 against RelAcc at equal worker counts\n\n";
+  for (double ratio : a.ratios) {
+    o << "## N/K = " << ratio << " (K = " << a.coded_queries << ", N = " << a.workers_at(ratio) << " workers)\n\n"
+      << "| policy | K | N | S | deadline ms";
+    for (const auto& f : figures()) o << " | " << f.heading;
+    o << " | lost | frontier |\n|---|---|---|---|---";
+    for (std::size_t i = 0; i < figures().size(); ++i) o << "|---";
+    o << "|---|---|\n";
+    for (const auto& r : results) {
+      if (r.config.ratio != ratio) continue;
+      const auto& p = r.config.params;
+      o << "| " << r.config.label() << " | " << p.code.num_queries << " | " << p.code.num_workers << " | "
+        << p.stragglers << " | " << r.config.deadline_ms;
+      for (const auto& f : figures()) {
+        const auto [lo, hi] = r.spread(f);
+        o << " | " << fixed(f.of(r.pooled) * f.scale, f.digits) << " (" << fixed(lo * f.scale, f.digits) << "-"
+          << fixed(hi * f.scale, f.digits) << ")";
+      }
+      o << " | " << r.pooled.lost << " | " << (r.on_frontier ? "yes" : "") << " |\n";
+    }
+    o << "\n";
+  }
+  o << "Each cell: the figure over all " << a.rounds << " rounds pooled, and in parentheses its smallest and largest "
+    << "value in a single round. Per configuration and round " << a.queries
+    << " Fashion-MNIST test queries at " << a.rate << " q/s (fixed spacing); in every round each configuration "
+    << "takes one turn, in an order rotated by one per round, so background load and the turns after a worker "
+    << "restart fall on all alike. The " << a.max_workers() << " worker processes ("
+    << (a.model == "smoke" ? "smoke-trained LeNet5" : "LeNet5") << ") run on 127.0.0.1; at N/K = r the first N = rK "
+    << "of them serve every policy";
   if (a.kill_at >= 0)
-    o << "; worker " << a.kill_worker << " SIGKILLed after " << a.kill_at * 100 << "% of every turn (restarted between turns)";
+    o << "; worker " << a.kill_worker << " is SIGKILLed after " << a.kill_at * 100
+      << "% of every turn and restarted after the turn";
   o << ". Injected delay per call: " << a.latency.base_ms << " ms + Exp(" << a.latency.jitter_ms << " ms), x"
     << a.latency.slow_factor << " for " << a.latency.slow_fraction * 100 << "% of calls, + Pareto(" << a.latency.tail_ms
     << " ms, alpha " << a.latency.tail_alpha << ") for " << a.latency.tail_fraction * 100 << "%, capped at "
-    << a.latency.max_ms << " ms. Deadline " << a.deadline_ms << " ms, group timeout " << a.group_timeout_ms
-    << " ms. Latency: submit to outcome of the answered queries (grouping wait included). RelAcc: fraction of all "
-       "queries whose decoded argmax equals the uncoded model's (computed locally); a missing query counts as a "
-       "disagreement. missing: queries whose outcome is an error (e.g. their only worker died); lost: queries "
-       "without any outcome.\n";
+    << a.latency.max_ms << " ms. Group timeout " << a.group_timeout_ms << " ms for every policy.\n\n"
+    << "Policies. uncoded: K = N, each query on its own worker, leaving with its answer (early release); "
+       "the deadline then fails it (missing). uncoded + deadline + fallback: the same with deadline T, after which "
+       "the fallback model answers. replication: K queries on N workers, worker n computing query n mod K (N = rK: "
+       "r replicas; otherwise the first N mod K queries have one more), each query leaving with its first replica's "
+       "answer. NeRCC, Berrut: today's layout (default points), a group decoded at its quorum N - S with S = N - K. "
+       "sys + grace + fallback: the systematic layout (worker k at query point k, the N - K companions clustered "
+       "next to the query points with spread "
+    << a.spread
+    << ", lambda_enc = 0), early release of every exact answer, the rest decided at T (or once every call "
+       "resolved) from every answer that came, and the fallback model for what cannot be decoded. The coded "
+       "and replicated policies need N > K: at N/K = 1 they would be uncoded, and are left out.\n\n"
+       "Latency: submit to outcome of the answered queries (grouping wait included). RelAcc: fraction of all "
+       "queries whose answer's argmax equals the served model's own (computed locally); a missing query "
+       "counts as a disagreement. exact/estimated/fallback/hedged: answered queries by provenance, as % of all "
+       "queries; missing: queries whose outcome is an error; lost: queries without any outcome (must be 0). "
+       "frontier: no other configuration at this N/K has both a lower pooled p99 and a higher RelAcc.\n\n"
+    << "Fallback model: linear, 784 pixels + bias -> 10 logits, distilled in closed form (ridge regression on "
+       "the served model's logits, penalty "
+    << fb.ridge << " chosen on held-out images) from "
+    << (fb.train_images > 0 ? std::to_string(fb.train_images) : std::string("all 60000")) << " training images. On "
+    << fb.test_images << " test images it agrees with the served model's argmax on " << fixed(fb.agreement * 100, 1)
+    << "% (its accuracy " << fixed(fb.accuracy * 100, 1) << "%, the served model's " << fixed(fb.model_accuracy * 100, 1)
+    << "%).\n";
   return o.str();
 }
 
-inline std::string json_line(const FrontendArgs& a, const std::vector<SchemeResult>& results) {
+inline std::string json_number(double v) {
+  if (std::isnan(v) || std::isinf(v)) return "null";
   std::ostringstream o;
   o.precision(6);
-  auto num = [&](double v) -> std::ostringstream& {
-    if (std::isnan(v)) o << "null";
-    else o << v;
-    return o;
-  };
+  o << v;
+  return o.str();
+}
+
+inline std::string json_line(const FrontendArgs& a, const std::vector<ConfigResult>& results, const FallbackInfo& fb) {
+  std::ostringstream o;
   const auto& l = a.latency;
-  o << "{\"demo\":\"grpc_cluster\",\"config\":{\"workers\":" << a.workers << ",\"queries\":" << a.queries
-    << ",\"rate\":" << a.rate << ",\"rounds\":" << a.rounds << ",\"deadline_ms\":" << a.deadline_ms << ",\"group_timeout_ms\":" << a.group_timeout_ms
-    << ",\"kill_at\":" << a.kill_at << ",\"kill_worker\":" << a.kill_worker << ",\"model\":\"" << a.model
-    << "\",\"lambda_enc\":" << a.lambda_enc << ",\"lambda_dec\":" << a.lambda_dec << ",\"latency\":{\"base_ms\":"
-    << l.base_ms << ",\"jitter_ms\":" << l.jitter_ms << ",\"slow_fraction\":" << l.slow_fraction
-    << ",\"slow_factor\":" << l.slow_factor << ",\"tail_fraction\":" << l.tail_fraction << ",\"tail_ms\":" << l.tail_ms
-    << ",\"tail_alpha\":" << l.tail_alpha << ",\"max_ms\":" << l.max_ms << "}},\"results\":[";
+  o << "{\"demo\":\"grpc_cluster_frontier\",\"config\":{\"coded_queries\":" << a.coded_queries << ",\"ratios\":[";
+  for (std::size_t i = 0; i < a.ratios.size(); ++i) o << (i ? "," : "") << a.ratios[i];
+  o << "],\"worker_processes\":" << a.max_workers() << ",\"queries_per_round\":" << a.queries << ",\"rounds\":" << a.rounds
+    << ",\"rate\":" << a.rate << ",\"deadline_ms\":" << a.deadline_ms << ",\"grace_ms\":[";
+  for (std::size_t i = 0; i < a.grace_ms.size(); ++i) o << (i ? "," : "") << a.grace_ms[i];
+  o << "],\"group_timeout_ms\":" << a.group_timeout_ms << ",\"kill_at\":" << a.kill_at << ",\"kill_worker\":"
+    << a.kill_worker << ",\"model\":\"" << a.model << "\",\"spread\":" << a.spread << ",\"lambda_dec\":" << a.lambda_dec
+    << ",\"latency\":{\"base_ms\":" << l.base_ms << ",\"jitter_ms\":" << l.jitter_ms << ",\"slow_fraction\":"
+    << l.slow_fraction << ",\"slow_factor\":" << l.slow_factor << ",\"tail_fraction\":" << l.tail_fraction
+    << ",\"tail_ms\":" << l.tail_ms << ",\"tail_alpha\":" << l.tail_alpha << ",\"max_ms\":" << l.max_ms
+    << "}},\"fallback\":{\"agreement\":" << json_number(fb.agreement) << ",\"accuracy\":" << json_number(fb.accuracy)
+    << ",\"model_accuracy\":" << json_number(fb.model_accuracy) << ",\"test_images\":" << fb.test_images
+    << ",\"train_images\":" << fb.train_images << ",\"ridge\":" << json_number(fb.ridge) << "},\"results\":[";
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
-    o << (i ? "," : "") << "{\"scheme\":\"" << r.setup.name << "\",\"K\":" << r.setup.k << ",\"N\":" << r.setup.n
-      << ",\"S\":" << r.setup.s << ",\"p50_ms\":";
-    num(r.quantile(0.5)) << ",\"p99_ms\":";
-    num(r.quantile(0.99)) << ",\"p999_ms\":";
-    num(r.quantile(0.999)) << ",\"max_ms\":";
-    num(r.latency_ms.empty() ? std::nan("") : r.latency_ms.back()) << ",\"throughput_qps\":";
-    num(r.throughput()) << ",\"rel_acc\":";
-    num(r.rel_acc()) << ",\"mse\":";
-    num(r.mse()) << ",\"queries\":" << r.queries << ",\"ok\":" << r.ok << ",\"missing\":" << r.missing
-                 << ",\"lost\":" << r.lost;
+    const auto& p = r.config.params;
+    o << (i ? "," : "") << "{\"key\":\"" << r.config.key() << "\",\"policy\":\"" << r.config.policy->name
+      << "\",\"label\":\"" << r.config.label() << "\",\"ratio\":" << r.config.ratio << ",\"K\":" << p.code.num_queries
+      << ",\"N\":" << p.code.num_workers << ",\"S\":" << p.stragglers << ",\"deadline_ms\":" << r.config.deadline_ms
+      << ",\"queries\":" << r.pooled.queries << ",\"ok\":" << r.pooled.ok << ",\"missing_count\":" << r.pooled.missing
+      << ",\"lost\":" << r.pooled.lost << ",\"on_frontier\":" << (r.on_frontier ? "true" : "false");
+    for (const auto& f : figures()) {
+      const auto [lo, hi] = r.spread(f);
+      o << ",\"" << f.name << "\":" << json_number(f.of(r.pooled)) << ",\"" << f.name << "_rounds\":[";
+      for (std::size_t k = 0; k < r.rounds.size(); ++k) o << (k ? "," : "") << json_number(f.of(r.rounds[k]));
+      o << "],\"" << f.name << "_min\":" << json_number(lo) << ",\"" << f.name << "_max\":" << json_number(hi);
+    }
     for (const auto& c : reported_counters) o << ",\"" << c.name << "\":" << r.counters.*c.member;
     o << "}";
   }
@@ -145,23 +276,64 @@ inline std::string json_line(const FrontendArgs& a, const std::vector<SchemeResu
   return o.str();
 }
 
+/// One line per configuration and round.
+inline std::string rounds_csv(const std::vector<ConfigResult>& results) {
+  std::ostringstream o;
+  o << "key,ratio,policy,K,N,S,deadline_ms,round,queries,ok,lost";
+  for (const auto& f : figures()) o << "," << f.name;
+  o << "\n";
+  for (const auto& r : results)
+    for (std::size_t k = 0; k < r.rounds.size(); ++k) {
+      const auto& t = r.rounds[k];
+      const auto& p = r.config.params;
+      o << r.config.key() << "," << r.config.ratio << "," << r.config.policy->name << "," << p.code.num_queries << ","
+        << p.code.num_workers << "," << p.stragglers << "," << r.config.deadline_ms << "," << k << "," << t.queries << ","
+        << t.ok << "," << t.lost;
+      for (const auto& f : figures()) o << "," << json_number(f.of(t));
+      o << "\n";
+    }
+  return o.str();
+}
+
+/// For frontier.gp: two blocks (gnuplot indices 2i and 2i + 1) per redundancy: every
+/// configuration, then those on the frontier by increasing RelAcc; one line per configuration:
+/// ratio, "label", p99, RelAcc, p99 min, p99 max, RelAcc min, RelAcc max, on_frontier (0/1),
+/// "short label" (the policy's name, and T). Configurations without an answered query are left
+/// out (no p99 to plot).
+inline std::string frontier_data(const FrontendArgs& a, const std::vector<ConfigResult>& results) {
+  std::ostringstream o;
+  const Figure& p99 = figure("p99_ms");
+  const Figure& acc = figure("rel_acc");
+  auto line = [&](const ConfigResult& r) {
+    const auto [plo, phi] = r.spread(p99);
+    const auto [alo, ahi] = r.spread(acc);
+    o << r.config.ratio << " \"" << r.config.label() << "\" " << p99.of(r.pooled) << " " << acc.of(r.pooled) << " "
+      << plo << " " << phi << " " << alo << " " << ahi << " " << (r.on_frontier ? 1 : 0) << " \"" << r.config.policy->name;
+    if (r.config.policy->uses_grace) o << " T=" << r.config.deadline_ms;
+    o << "\"\n";
+  };
+  const char* const columns = "ratio label p99_ms rel_acc p99_min p99_max rel_acc_min rel_acc_max on_frontier short_label";
+  for (std::size_t i = 0; i < a.ratios.size(); ++i) {
+    std::vector<const ConfigResult*> here, front;
+    for (const auto& r : results)
+      if (r.config.ratio == a.ratios[i] && !std::isnan(p99.of(r.pooled))) {
+        here.push_back(&r);
+        if (r.on_frontier) front.push_back(&r);
+      }
+    std::sort(front.begin(), front.end(),
+              [&](const ConfigResult* x, const ConfigResult* y) { return acc.of(x->pooled) < acc.of(y->pooled); });
+    o << (i ? "\n\n" : "") << "# N/K = " << a.ratios[i] << ", every configuration: " << columns << "\n";
+    for (const auto* r : here) line(*r);
+    o << "\n\n# N/K = " << a.ratios[i] << ", the frontier by RelAcc\n";
+    for (const auto* r : front) line(*r);
+  }
+  return o.str();
+}
+
 inline void write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream f(path);
   f << text;
   if (!f) throw std::runtime_error("cannot write " + path.string());
-}
-
-// Sorted latencies, their empirical CDF, and the fraction at least as slow (for the tail
-// panel of cdf.gp, which a log scale cannot show at 1 - CDF = 0). About 1000 evenly spaced
-// points below the 99th percentile and every point above it keep the files small.
-inline std::string cdf_data(const SchemeResult& r) {
-  std::ostringstream o;
-  o << "# latency_ms cdf at_least (" << display_name(r.setup.name) << ", answered queries)\n";
-  const std::size_t n = r.latency_ms.size(), tail = n - n / 100, stride = std::max<std::size_t>(1, n / 1000);
-  for (std::size_t i = 0; i < n; ++i)
-    if (i >= tail || i % stride == 0 || i + 1 == n)
-      o << r.latency_ms[i] << " " << double(i + 1) / double(n) << " " << double(n - i) / double(n) << "\n";
-  return o.str();
 }
 
 }  // namespace nercc_cluster
