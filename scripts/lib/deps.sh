@@ -15,7 +15,7 @@ nercc_install_packages() {
 # Packages the library, its tests and benchmarks need.
 NERCC_CORE_PACKAGES=(g++ cmake make ccache libeigen3-dev libxtensor-dev xtl-dev catch2 libbenchmark-dev)
 # Packages the examples need (real model, real data, real transport, plots).
-NERCC_EXAMPLE_PACKAGES=(libtorch-dev dataset-fashion-mnist zlib1g-dev gnuplot-nox
+NERCC_EXAMPLE_PACKAGES=(libtorch-dev dataset-fashion-mnist python3-vega-datasets zlib1g-dev gnuplot-nox
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libopenmpi-dev openmpi-bin
   iproute2 nftables)
 
