@@ -154,7 +154,10 @@ TEST_CASE("plan: a looser SLO or a larger pool never costs more; replication and
   const PlanResult exact = plan(r, model, table);
   REQUIRE(!exact.plans.empty());
   for (const Plan& p : exact.plans) {
-    CHECK(p.rel_acc == 1.0);
+    INFO(p.explanation);
+    // Exact whenever a query has an answer: a deadline loses only the queries it leaves unanswered.
+    CHECK(p.rel_acc == Approx(1.0 - p.failure).margin(1e-12));
+    CHECK((p.deadline > 0.0 || p.failure == 0.0));
     CHECK(p.quorum == p.num_workers);
   }
 }
@@ -244,6 +247,8 @@ TEST_CASE("plan: request validation names the field", "[plan][planner][errors]")
   plan_checks::throws_naming(with([](PlanRequest& r) { r.grid.max_redundancy = 0.5; }), "grid.max_redundancy (0.5)");
   plan_checks::throws_naming(with([](PlanRequest& r) { r.grid.deadline_levels = {0.5, 1.0}; }),
                              "grid.deadline_levels[1] (1)");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.fallback.rel_acc = 1.5; }), "fallback.rel_acc (1.5)");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.fallback = {0.8, -0.001}; }), "fallback.seconds (-0.001)");
 }
 
 TEST_CASE("plan: converts into RuntimeParams", "[plan][planner][runtime]") {
@@ -270,4 +275,146 @@ TEST_CASE("plan: converts into RuntimeParams", "[plan][planner][runtime]") {
   CHECK(to_runtime_params(p, r, 3, 10).stragglers == 0);
   CHECK(to_runtime_params(p, r, 3, 10).code.worker_points.empty());
   plan_checks::throws_naming([&] { to_runtime_params(p, r, 0, 10); }, "input_dim (0)");
+}
+
+namespace {
+
+// The synthetic table, measured in a systematic layout (clustered points, lambda_enc = 0).
+AccuracyTable systematic(const AccuracyTable& t) {
+  AccuracyTable out;
+  for (const auto& [key, e] : t.entries()) {
+    AccuracyEntry s = e;
+    s.worker_spread = 0.5;
+    s.lambda_enc = 0.0;
+    out.add(s);
+  }
+  return out;
+}
+
+// The enumerated candidate of a configuration; fails the test if it is not enumerated.
+detail::Candidate candidate(const detail::Enumeration& e, SchemeKind scheme, Index k, Index n, Index quorum, bool deadline,
+                            bool early) {
+  for (const detail::Candidate& c : e.candidates)
+    if (c.plan.scheme == scheme && c.plan.num_queries == k && c.plan.num_workers == n && c.plan.quorum == quorum &&
+        (c.plan.deadline > 0.0) == deadline && c.plan.early_release == early && c.plan.batch_size == 1)
+      return c;
+  FAIL("not enumerated: " << nercc::to_string(scheme) << " K=" << k << " N=" << n << " quorum " << quorum
+                          << (deadline ? " deadline" : "") << (early ? " early" : ""));
+  return {};
+}
+
+// Fills p50/p99 of a candidate's plan from its law.
+Plan predicted(detail::Candidate c, const PlanRequest& r) {
+  c.plan.p50 = c.quantile(0.5, r);
+  c.plan.p99 = c.quantile(0.99, r);
+  return c.plan;
+}
+
+}  // namespace
+
+TEST_CASE("plan: early release: a query's latency is min(own answer, decision); simulate() agrees",
+          "[plan][planner][simulate][early_release]") {
+  PlanRequest r = plan_checks::example_request();
+  r.grid.num_queries = {4};
+  r.grid.deadline_levels.clear();
+  r.arrival_rate = 400.0;
+  const StragglerModel model = plan_checks::example_stragglers();
+  const AccuracyTable table = systematic(plan_checks::synthetic_accuracy({4}));
+  const detail::Enumeration e = detail::enumerate(r, model, table);
+
+  // A coded quorum: same answered set, so same accuracy and cost; never slower.
+  const detail::Candidate group = candidate(e, SchemeKind::spline, 4, 6, 5, false, false);
+  const detail::Candidate early = candidate(e, SchemeKind::spline, 4, 6, 5, false, true);
+  CHECK(early.plan.rel_acc == group.plan.rel_acc);
+  CHECK(early.plan.cost == group.plan.cost);
+  for (double t : {0.003, 0.004, 0.006, 0.01, 0.02})
+    CHECK(early.cdf(t, r) >= group.cdf(t, r) - 1e-12);
+  // Without a systematic layout there is no exact worker, hence no early-release variant.
+  const detail::Enumeration dense = detail::enumerate(r, model, plan_checks::synthetic_accuracy({4}));
+  for (const detail::Candidate& c : dense.candidates)
+    if (c.plan.scheme == SchemeKind::spline) CHECK_FALSE(c.plan.early_release);
+
+  // Replication (N = 8: two replicas each) and uncoded: a query leaves at its first replica.
+  const detail::Candidate replicas = candidate(e, SchemeKind::replication, 4, 8, 8, false, true);
+  const detail::Candidate uncoded = candidate(e, SchemeKind::uncoded, 4, 4, 4, false, true);
+  CHECK(replicas.plan.rel_acc == 1.0);
+  // Uncoded, one query per batch: its latency is its own worker's, the model's quantile.
+  PlanRequest one = r;
+  one.grid.num_queries = {1};
+  one.profile = plan_checks::linear_profile(0.002, 0.0005, {1});
+  const detail::Enumeration single = detail::enumerate(one, model, table);
+  const detail::Candidate alone = candidate(single, SchemeKind::uncoded, 1, 1, 1, false, true);
+  CHECK(alone.quantile(0.99, one) == Approx(alone.codec + 0.0025 * model.quantile(0.99)).epsilon(1e-3));
+
+  for (const detail::Candidate* c : {&early, &group, &replicas, &uncoded}) {
+    Plan p = predicted(*c, r);
+    INFO(detail::explain(p, r));
+    p.worker_sets *= 4;  // light load: no queueing
+    const SimulationResult sim = simulate(p, r, model, {20000, 200, 11});
+    CAPTURE(p.p50, sim.p50, p.p99, sim.p99);
+    CHECK(sim.p99 == Approx(p.p99).epsilon(0.05));
+    CHECK(sim.p50 == Approx(p.p50).epsilon(0.05));
+    CHECK(sim.failed == 0.0);
+  }
+}
+
+TEST_CASE("plan: the grace rule with a fallback: accuracy is the mixture of exact, estimated and fallback answers",
+          "[plan][planner][simulate][early_release]") {
+  PlanRequest r = plan_checks::example_request();
+  r.grid.num_queries = {4};
+  r.grid.quorums = false;
+  r.grid.deadline_levels = {0.8};
+  r.arrival_rate = 400.0;
+  r.fallback = {0.8, 0.001};
+  const StragglerModel model = plan_checks::example_stragglers();
+  const AccuracyTable table = systematic(plan_checks::synthetic_accuracy({4}));
+  const detail::Enumeration e = detail::enumerate(r, model, table);
+  const Index k = 4, n = 5;
+  const detail::Candidate grace = candidate(e, SchemeKind::spline, k, n, n, true, true);
+  const detail::Candidate group = candidate(e, SchemeKind::spline, k, n, n, true, false);
+  CHECK(grace.plan.fallback);
+  const double v = model.cdf(grace.plan.deadline / detail::batch_latency(r, 1));
+  // Independently: A ~ Bin(N, v) answers by the deadline; with fewer than K a query is exact
+  // when its own worker answered (probability A / N), else the fallback answers it.
+  double rel_grace = 0.0, rel_group = 0.0, fail_grace = 0.0, fail_group = 0.0;
+  for (Index a = 0; a <= n; ++a) {
+    const double pmf = detail::binomial_upper_tail(n, a, v) - detail::binomial_upper_tail(n, a + 1, v);
+    if (a >= k) {
+      const double acc = table.lookup(SchemeKind::spline, k, n, a)->rel_acc;
+      rel_grace += pmf * acc, rel_group += pmf * acc;
+    } else {
+      const double own = double(a) / double(n);
+      rel_grace += pmf * (own + (1.0 - own) * 0.8), fail_grace += pmf * (1.0 - own);
+      rel_group += pmf * 0.8, fail_group += pmf;
+    }
+  }
+  CHECK(grace.plan.rel_acc == Approx(rel_grace).epsilon(1e-9));
+  CHECK(group.plan.rel_acc == Approx(rel_group).epsilon(1e-9));
+  CHECK(grace.plan.failure == Approx(fail_grace).margin(1e-12));
+  CHECK(grace.plan.failure == Approx((1.0 - v) * (1.0 - detail::binomial_upper_tail(n - 1, k, v))).margin(1e-12));
+  CHECK(group.plan.failure == Approx(fail_group).margin(1e-12));
+  CHECK(grace.plan.rel_acc > group.plan.rel_acc);
+  CHECK(grace.plan.cost == group.plan.cost);
+  // Every query is answered (by the fallback at worst): the laws are complete.
+  CHECK(grace.law->total == Approx(1.0).margin(1e-9));
+
+  // Uncoded with a deadline and the fallback: exact by the deadline, else the fallback.
+  const detail::Candidate baseline = candidate(e, SchemeKind::uncoded, k, k, k, true, true);
+  CHECK(baseline.plan.failure == Approx(1.0 - v).margin(1e-12));
+  CHECK(baseline.plan.rel_acc == Approx(v + (1.0 - v) * 0.8).epsilon(1e-12));
+
+  plan_checks::BinomialFamily family;
+  for (const detail::Candidate* c : {&grace, &group, &baseline}) {
+    Plan p = predicted(*c, r);
+    INFO(detail::explain(p, r));
+    p.worker_sets *= 4;
+    const SimulationResult sim = simulate(p, r, model, {40000, 200, 13});
+    CAPTURE(p.p50, sim.p50, p.p99, sim.p99, p.failure, sim.fallback);
+    CHECK(sim.failed == 0.0);
+    CHECK(sim.p99 == Approx(p.p99).epsilon(0.05));
+    CHECK(sim.p50 == Approx(p.p50).epsilon(0.05));
+    const int draws = int(sim.queries / k);  // batches: a batch's queries are not independent
+    family.add(sim.fallback, p.failure, draws, detail::explain(p, r));
+  }
+  family.check();
 }

@@ -143,3 +143,25 @@ TEST_CASE("calibrate: the ordering and the tuned worker spread reach the plan's 
   CHECK(rp.code.ordering == nercc::OrderingMethod::greedy_chain);
   CHECK(rp.code.worker_points == direct.code.worker_points);
 }
+
+TEST_CASE("plan end to end: early release on the runtime meets the predicted p50 and p99",
+          "[plan][runtime][e2e][early_release]") {
+  auto s = plan_checks::e2e_setup();
+  s.request.grid.schemes = {nercc::SchemeKind::replication, nercc::SchemeKind::uncoded};
+  s.request.grid.deadline_levels.clear();
+  s.request.grid.batch_sizes = {1};
+  const StragglerModel stragglers = plan_checks::example_stragglers();
+  const PlanResult res = plan(s.request, stragglers, s.table);
+  REQUIRE(!res.plans.empty());
+  const Plan& best = res.plans.front();
+  INFO(best.explanation);
+  REQUIRE(best.early_release);  // as cheap as group release and never slower
+  const auto run = plan_checks::run_on_runtime(best, s.request, stragglers, s.model,
+                                               plan_checks::gaussian_queries(4096, 8, 5), e2e_groups(), 7);
+  CAPTURE(best.p99, run.p99, best.p50, run.p50, run.ok, run.queries);
+  // The runtime's deadline is the SLO: the queries past it (under 1%) fail; the rest are exact.
+  CHECK(run.ok >= run.queries * 99 / 100);
+  CHECK(run.rel_acc == Approx(double(run.ok) / double(run.queries)).margin(1e-12));
+  CHECK(run.p99 == Approx(best.p99).epsilon(0.10));
+  CHECK(run.p50 == Approx(best.p50).epsilon(0.10));
+}

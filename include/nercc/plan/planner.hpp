@@ -13,6 +13,16 @@
 // busy for Y per batch (outstanding calls are cancelled at the decision), and enough sets are run
 // to keep their utilisation lambda / n * E[Y] / sets <= max_utilisation; queueing for a set is
 // not in the latency (simulate() measures it).
+//
+// Release policies (PlanGrid::early_release). With group release every query of a group
+// completes at the group's decision. With early release a query completes at the first answer
+// of a worker that computed it exactly (a replica, its uncoded worker, worker k of a systematic
+// layout), or at the decision when none came first: its latency is min(X_own, X_rule), whose
+// law is 1 - (1 - F_own)(1 - P(rule decided | own missing)). Accuracy is unchanged by early
+// release under a quorum (the decided answered set is the same), and under a deadline exact
+// answers also rescue queries of groups with fewer than K answers. Deadline plans answer failed
+// queries with the request's fallback model when it has one (PlanRequest::fallback): at the
+// deadline plus the fallback's time, counted with the fallback's RelAcc.
 #pragma once
 
 #include <nercc/config.hpp>
@@ -57,6 +67,18 @@ struct PlanGrid {
   /// probability grid); fewer than K answers by then fail the group's queries.
   bool quorums = true;
   std::vector<double> deadline_levels = {0.5, 0.7, 0.8, 0.9, 0.97, 0.99, 0.999};
+  /// Also enumerate every rule with early release where a worker computes a query exactly:
+  /// replication, uncoded, and coded entries measured in a systematic layout (worker_spread > 0,
+  /// and lambda_enc = 0 for the spline). See the file comment.
+  bool early_release = true;
+};
+
+/// A cheap model at the front end that answers the queries a deadline plan leaves unanswered.
+struct FallbackModel {
+  /// Its RelAcc against the served model (argmax agreement); NaN: no fallback.
+  double rel_acc = std::numeric_limits<double>::quiet_NaN();
+  double seconds = 0.0;  ///< its latency per query, added to the deadline
+  bool enabled() const { return !std::isnan(rel_acc); }
 };
 
 /// What plan() must satisfy, and the measurements it plans from.
@@ -73,6 +95,7 @@ struct PlanRequest {
   double max_utilisation = 0.5;  ///< of each worker set; keeps queueing light
   Index runners_up = 4;          ///< plans returned after the best
   PlanGrid grid;
+  FallbackModel fallback;        ///< answers the failed queries of deadline plans; none by default
 
   /// Throws nercc::invalid_argument naming the bad field.
   void validate() const {
@@ -98,6 +121,10 @@ struct PlanRequest {
     for (std::size_t i = 0; i < grid.deadline_levels.size(); ++i)
       if (!(grid.deadline_levels[i] > 0.0 && grid.deadline_levels[i] < 1.0))
         throw invalid_argument(message("grid.deadline_levels[", i, "] (", grid.deadline_levels[i], ") must lie in (0, 1)"));
+    if (fallback.enabled() && !(fallback.rel_acc >= 0.0 && fallback.rel_acc <= 1.0))
+      throw invalid_argument(message("fallback.rel_acc (", fallback.rel_acc, ") must lie in [0, 1] (NaN: no fallback)"));
+    if (!(fallback.seconds >= 0.0 && std::isfinite(fallback.seconds)))
+      throw invalid_argument(message("fallback.seconds (", fallback.seconds, ") must be finite and >= 0"));
     if (grid.max_workers_per_set < 1)
       throw invalid_argument(message("grid.max_workers_per_set (", grid.max_workers_per_set, ") must be >= 1"));
   }
@@ -113,7 +140,12 @@ struct Plan {
   /// > 0: the deadline rule, seconds from dispatch: decode with the answers that arrived by
   /// then (or at all N); 0: the quorum rule.
   double deadline = 0.0;
-  double failure = 0.0;    ///< deadline plans: P(fewer than K answers by the deadline), whose queries fail
+  /// Deadline plans: the probability that a query has no answer at the deadline (group release:
+  /// its group has fewer than K answers; early release: nor did its own worker answer). Such
+  /// queries fail, or go to the fallback when `fallback` is set.
+  double failure = 0.0;
+  bool early_release = false;  ///< queries leave at their exact answer (RuntimeParams::early_release)
+  bool fallback = false;       ///< failed queries are answered by the request's fallback model
   Index worker_sets = 0;
   Index total_workers = 0; ///< worker_sets * N
   double cost = 0.0;       ///< total_workers * worker_price
@@ -227,18 +259,22 @@ struct BinomialTails {
 
 /// The law of X_rule in slowdown units: cells [lo, hi] with uniform mass, and the same law as
 /// knot weights for the trapezoid rule (each cell's mass split between its two knots). Y =
-/// latency(b) * X_rule scales it.
+/// latency(b) * X_rule scales it. A fallback atom holds the queries answered by the fallback
+/// model: at `fallback_at` (slowdown units) plus the fallback's seconds, which do not scale.
 struct ServiceLaw {
   std::vector<double> lo, hi, mass;   ///< cells with mass > 1e-14, ascending
   std::vector<double> knot, weight;   ///< ascending knots with weight > 0
-  double mean = 0.0;                  ///< E[X_rule; not failed]
-  double total = 1.0;                 ///< P(not failed): below 1 only for a deadline rule
+  double mean = 0.0;                  ///< E[X_rule; answered by a worker]
+  double total = 1.0;                 ///< P(answered): below 1 only for a deadline rule without fallback
+  double fallback_mass = 0.0, fallback_at = 0.0;
 };
 
 /// The law of a completion rule with cdf H(F), given at each grid boundary. With a cut (a
 /// deadline at boundary `cut`), cells from the cut up are replaced by an atom of mass
-/// h.back() - h[cut] at the knot y[cut]; h.back() < 1 leaves the rest failed.
-inline ServiceLaw service_law(const SlowdownGrid& g, const std::vector<double>& h, std::size_t cut = std::size_t(-1)) {
+/// h.back() - h[cut] at the knot y[cut]; h.back() < 1 leaves the rest failed, of which
+/// `fallback` goes to the fallback atom at the cut.
+inline ServiceLaw service_law(const SlowdownGrid& g, const std::vector<double>& h, std::size_t cut = std::size_t(-1),
+                              double fallback = 0.0) {
   ServiceLaw s;
   const std::size_t all = g.v.size() - 1, cells = std::min(all, cut);
   s.lo.reserve(cells + 1), s.hi.reserve(cells + 1), s.mass.reserve(cells + 1), s.knot.reserve(all + 1), s.weight.reserve(all + 1);
@@ -260,25 +296,31 @@ inline ServiceLaw service_law(const SlowdownGrid& g, const std::vector<double>& 
       s.mean += m * g.y[cut];
       w[cut] += m;
     }
+    if (fallback > 1e-14) s.fallback_mass = fallback, s.fallback_at = g.y[cut];
   }
   for (std::size_t j = 0; j <= all; ++j)
     if (w[j] > 0.0) s.knot.push_back(j + 1 >= all ? g.tail : g.y[j]), s.weight.push_back(w[j]);
-  s.total = h.back() - h.front();
+  s.total = h.back() - h.front() + s.fallback_mass;
   return s;
 }
 
-/// P(W + c + scale X_rule <= t). Without a collection wait (n = 1) exactly, from the uniform
-/// cells; else by the trapezoid rule over each cell.
-inline double latency_cdf(double t, const ServiceLaw& y, double scale, double c, Index n, double lambda) {
+/// P(W + c + scale X_rule <= t), the fallback atom shifted by fallback_seconds. Without a
+/// collection wait (n = 1) exactly, from the uniform cells; else by the trapezoid rule over each
+/// cell.
+inline double latency_cdf(double t, const ServiceLaw& y, double scale, double c, Index n, double lambda,
+                          double fallback_seconds = 0.0) {
   const double x = (t - c) / scale;
   double p = 0.0;
+  const double fallback_wait = t - c - fallback_seconds - scale * y.fallback_at;  // collection wait that fits
   if (n <= 1) {
     for (std::size_t i = 0; i < y.lo.size() && y.lo[i] <= x; ++i)
       p += y.mass[i] * (x >= y.hi[i] ? 1.0 : (x - y.lo[i]) / (y.hi[i] - y.lo[i]));
+    if (fallback_wait >= 0.0) p += y.fallback_mass;
     return p;
   }
   for (std::size_t i = 0; i < y.knot.size() && y.knot[i] <= x; ++i)
     p += y.weight[i] * collection_cdf(scale * (x - y.knot[i]), n, lambda);
+  if (y.fallback_mass > 0.0) p += y.fallback_mass * collection_cdf(fallback_wait, n, lambda);
   return p;
 }
 
@@ -286,16 +328,16 @@ inline double latency_cdf(double t, const ServiceLaw& y, double scale, double c,
 /// upper bound (the cdf reaches q there), else one is found by doubling. +infinity when the
 /// rule fails with probability >= 1 - q.
 inline double latency_quantile(double q, const ServiceLaw& y, double scale, double c, Index n, double lambda,
-                               double hi = 0.0) {
+                               double hi = 0.0, double fallback_seconds = 0.0) {
   if (q >= y.total - 1e-12) return std::numeric_limits<double>::infinity();
   double lo = c;
   if (!(hi > 0.0)) {
-    hi = c + scale * y.knot.back() + (double(n) + 10.0 * std::sqrt(double(n)) + 10.0) / lambda;
-    while (latency_cdf(hi, y, scale, c, n, lambda) < q) hi *= 2.0;
+    hi = c + fallback_seconds + scale * y.knot.back() + (double(n) + 10.0 * std::sqrt(double(n)) + 10.0) / lambda;
+    while (latency_cdf(hi, y, scale, c, n, lambda, fallback_seconds) < q) hi *= 2.0;
   }
   while (hi - lo > 1e-5 * hi) {
     const double mid = 0.5 * (lo + hi);
-    (latency_cdf(mid, y, scale, c, n, lambda) >= q ? hi : lo) = mid;
+    (latency_cdf(mid, y, scale, c, n, lambda, fallback_seconds) >= q ? hi : lo) = mid;
   }
   return hi;
 }
@@ -304,24 +346,26 @@ inline double latency_quantile(double q, const ServiceLaw& y, double scale, doub
 /// the same completion rule (owned by the Enumeration).
 struct Candidate {
   Plan plan;
-  const ServiceLaw* law = nullptr;
+  const ServiceLaw* law = nullptr;  ///< of one query's latency
   double scale = 0.0;  ///< latency(b)
   double codec = 0.0;
+  double fallback_seconds = 0.0;
   bool accurate = false, fits_pool = false;
 
   double cdf(double t, const PlanRequest& r) const {
-    return latency_cdf(t, *law, scale, codec, plan.batch_size * plan.num_queries, r.arrival_rate);
+    return latency_cdf(t, *law, scale, codec, plan.batch_size * plan.num_queries, r.arrival_rate, fallback_seconds);
   }
   double quantile(double q, const PlanRequest& r, double hi = 0.0) const {
-    return latency_quantile(q, *law, scale, codec, plan.batch_size * plan.num_queries, r.arrival_rate, hi);
+    return latency_quantile(q, *law, scale, codec, plan.batch_size * plan.num_queries, r.arrival_rate, hi,
+                            fallback_seconds);
   }
 };
 
 /// Every configuration of the grid with its cost and accuracy, and the laws they point to.
 struct Enumeration {
   // (the scheme if it covers (its replicas set the law) else -1, K if cover or deadline, N, quorum,
-  // deadline cut or -1)
-  std::map<std::tuple<int, Index, Index, Index, Index>, ServiceLaw> laws;
+  // deadline cut or -1, early release, fallback)
+  std::map<std::tuple<int, Index, Index, Index, Index, bool, bool>, ServiceLaw> laws;
   std::vector<Candidate> candidates;
 };
 
@@ -366,17 +410,42 @@ inline std::vector<std::size_t> deadline_cuts(const SlowdownGrid& g, const std::
   return cuts;
 }
 
-/// Accuracy of a deadline rule of (scheme, K, N) at grid boundary `cut`: answers by the deadline
-/// are A ~ Bin(N, v[cut]); RelAcc = E[RelAcc(A); A >= K] (failed queries count as wrong), MSE =
-/// E[MSE(A) | A >= K], lambdas of the most likely A >= K. Empty when a count with probability
-/// above 1e-9 has no entry.
+/// P(some worker computing a query exactly answered) when each answered with probability v,
+/// averaged over the K queries: replicas[r] of them have r such workers.
+inline double own_answered(const std::vector<Index>& replicas, Index k, double v) {
+  double p = 0.0;
+  for (std::size_t r = 1; r < replicas.size(); ++r) p += double(replicas[r]) * (1.0 - int_pow(1.0 - v, Index(r)));
+  return p / double(k);
+}
+
+/// Whether an accuracy entry was measured in a systematic layout (clustered worker points lead
+/// with the query points, and the spline encoder interpolates): worker k computes query k.
+inline bool systematic_entry(const AccuracyEntry& e) {
+  return scheme_facts(e.scheme).is_regression && e.worker_spread > 0.0 &&
+         (!scheme_facts(e.scheme).has_lambdas || e.lambda_enc == 0.0);
+}
+
+/// Accuracy of a coded deadline rule of (scheme, K, N) at grid boundary `cut`: answers by the
+/// deadline are A ~ Bin(N, v[cut]); RelAcc = E[RelAcc(A); A >= K] plus, with early release,
+/// E[A / N; A < K] (the exact answers of an undecodable group), plus the fallback's RelAcc times
+/// the failed fraction; failed queries count as wrong without a fallback. MSE = E[MSE(A) | A >=
+/// K], lambdas of the most likely A >= K. `failure` gets the fraction of queries left without an
+/// answer. Empty when a count with probability above 1e-9 has no entry.
 inline std::optional<AccuracyEntry> deadline_accuracy(const AccuracyTable& table, const BinomialTails& tails,
-                                                      SchemeKind scheme, Index k, Index n, std::size_t cut) {
+                                                      SchemeKind scheme, Index k, Index n, std::size_t cut,
+                                                      bool early, const FallbackModel& fallback, double& failure) {
   AccuracyEntry out;
   out.scheme = scheme, out.num_queries = k, out.num_workers = n, out.answers = n;
   double mass = 0.0, mse = 0.0, mode = -1.0;
-  for (Index a = k; a <= n; ++a) {
+  failure = 0.0;
+  for (Index a = 0; a <= n; ++a) {
     const double p = tails(n, cut, a) - tails(n, cut, a + 1);
+    if (a < k) {
+      const double exact = early ? double(a) / double(n) : 0.0;
+      out.rel_acc += p * exact;
+      failure += p * (1.0 - exact);
+      continue;
+    }
     if (!(p > 1e-9)) continue;
     const auto e = table.lookup(scheme, k, n, a);
     if (!e) return std::nullopt;
@@ -387,6 +456,7 @@ inline std::optional<AccuracyEntry> deadline_accuracy(const AccuracyTable& table
                   out.worker_spread = e->worker_spread;
   }
   if (!(mass > 0.0)) return std::nullopt;
+  if (fallback.enabled()) out.rel_acc += failure * fallback.rel_acc;
   out.mse = mse / mass;
   return out;
 }
@@ -399,11 +469,24 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
     max_n = std::max(max_n, std::min(r.grid.max_workers_per_set, Index(std::floor(r.grid.max_redundancy * double(k)))));
   const BinomialTails tails(grid.v, max_n);
   const std::vector<std::size_t> cuts = deadline_cuts(grid, r.grid.deadline_levels);
-  std::vector<double> h(grid.v.size());
-  // One candidate per profiled batch size. t_cut: the deadline in slowdown units (0: none);
-  // p_fail: P(fewer than K answers by it), groups that hold their set until the deadline.
-  const auto add = [&](SchemeKind scheme, Index k, Index n, Index quorum, const ServiceLaw* law,
-                       const std::optional<AccuracyEntry>& acc, double t_cut, double p_fail) {
+  const bool with_fallback = r.fallback.enabled();
+  const std::size_t g = grid.v.size();
+  std::vector<double> h(g);
+  using Key = std::tuple<int, Index, Index, Index, Index, bool, bool>;
+  // The law of `key`, built from the cdf `fill` sets in h on first use.
+  const auto law_of = [&](const Key& key, std::size_t cut, double fallback, auto fill) -> const ServiceLaw* {
+    auto found = e.laws.find(key);
+    if (found == e.laws.end()) {
+      fill();
+      found = e.laws.emplace(key, service_law(grid, h, cut, fallback)).first;
+    }
+    return &found->second;
+  };
+  // One candidate per profiled batch size. law: one query's latency; busy: E[time a worker set
+  // holds a group] in slowdown units; t_cut: the deadline in slowdown units (0: none); failure:
+  // the fraction of queries left without an answer.
+  const auto add = [&](SchemeKind scheme, Index k, Index n, Index quorum, const ServiceLaw* law, double busy,
+                       const std::optional<AccuracyEntry>& acc, double t_cut, double failure, bool early) {
     for (const BatchLatency& bl : r.profile) {
       const Index b = bl.batch_size;
       if (!r.grid.batch_sizes.empty() &&
@@ -413,7 +496,9 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
       Plan& p = c.plan;
       p.scheme = scheme, p.num_queries = k, p.num_workers = n, p.batch_size = b, p.quorum = quorum;
       p.deadline = bl.median * t_cut;
-      p.failure = p_fail;
+      p.failure = failure;
+      p.early_release = early;
+      p.fallback = t_cut > 0.0 && with_fallback;
       if (acc) {
         p.rel_acc = acc->rel_acc, p.mse = acc->mse, p.lambda_enc = acc->lambda_enc, p.lambda_dec = acc->lambda_dec;
         p.ordering = acc->ordering, p.worker_spread = acc->worker_spread;
@@ -421,7 +506,8 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
       c.accurate = r.accuracy_floor <= 0.0 || (acc && acc->rel_acc >= r.accuracy_floor);
       c.law = law;
       c.scale = bl.median;
-      p.mean_service = bl.median * (law->mean + p_fail * t_cut);
+      c.fallback_seconds = p.fallback ? r.fallback.seconds : 0.0;
+      p.mean_service = bl.median * busy;
       const double load = r.arrival_rate / double(b * k) * p.mean_service;  // busy sets on average
       p.worker_sets = std::max<Index>(1, Index(std::ceil(load / r.max_utilisation - 1e-12)));
       p.utilisation = load / double(p.worker_sets);
@@ -435,34 +521,64 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
   for (SchemeKind scheme : r.grid.schemes) {
     const SchemeFacts facts = scheme_facts(scheme);
     const bool cover = !facts.is_regression;  // decided once every query has an answer
+    const int sk = int(scheme);
     for (Index k : r.grid.num_queries) {
       const Index n_max = std::min(r.grid.max_workers_per_set, Index(std::floor(r.grid.max_redundancy * double(k))));
       for (Index n = k; n <= n_max; ++n) {
         if (facts.requires_workers_equal_queries && n != k) break;
         // Without coding, N = K is one configuration: keep it once, under the scheme that demands it.
         if (cover && !facts.requires_workers_equal_queries && n == k) continue;
+        // Covering schemes: replicas[r] queries have r workers; a coded query has its own worker
+        // only in a systematic layout, checked per accuracy entry.
+        const std::vector<Index> replicas = cover ? replica_counts(worker_queries(scheme, k, n), k) : std::vector<Index>();
+        const auto own = [&](double v) { return cover ? own_answered(replicas, k, v) : v; };
         for (Index quorum = cover ? n : k; quorum <= n && (cover || r.grid.quorums); ++quorum) {
-          const std::tuple<int, Index, Index, Index, Index> key{cover ? int(scheme) : -1, cover ? k : 0, n, quorum, -1};
-          auto found = e.laws.find(key);
-          if (found == e.laws.end()) {
-            const std::vector<Index> replicas =
-                cover ? replica_counts(worker_queries(scheme, k, n), k) : std::vector<Index>();
-            for (std::size_t i = 0; i < grid.v.size(); ++i)
-              h[i] = cover ? all_covered(replicas, grid.v[i]) : tails(n, i, quorum);
-            found = e.laws.emplace(key, service_law(grid, h)).first;
-          }
-          add(scheme, k, n, quorum, &found->second, table.lookup(scheme, k, n, quorum), 0.0, 0.0);
+          const Key key{cover ? sk : -1, cover ? k : 0, n, quorum, -1, false, false};
+          const ServiceLaw* group = law_of(key, std::size_t(-1), 0.0, [&] {
+            for (std::size_t i = 0; i < g; ++i) h[i] = cover ? all_covered(replicas, grid.v[i]) : tails(n, i, quorum);
+          });
+          const auto acc = table.lookup(scheme, k, n, quorum);
+          add(scheme, k, n, quorum, group, group->mean, acc, 0.0, 0.0, false);
+          if (!r.grid.early_release || !(cover || (acc && systematic_entry(*acc)))) continue;
+          // Released at its own answer, or at the decision (own missing: q of the other N - 1).
+          const ServiceLaw* early = law_of({cover ? sk : -1, cover ? k : 0, n, quorum, -1, true, false}, std::size_t(-1),
+                                           0.0, [&] {
+            for (std::size_t i = 0; i < g; ++i)
+              h[i] = cover ? own(grid.v[i]) : 1.0 - (1.0 - grid.v[i]) * (1.0 - tails(n - 1, i, quorum));
+          });
+          add(scheme, k, n, quorum, early, group->mean, acc, 0.0, 0.0, true);
         }
-        if (cover) continue;
         for (std::size_t cut : cuts) {
-          // All N answered by F = v (below the cut); at the cut, decoded unless fewer than K.
-          const double p_fail = 1.0 - tails(n, cut, k);
-          auto found = e.laws.find({-1, k, n, n, Index(cut)});
-          if (found == e.laws.end()) {
-            for (std::size_t i = 0; i < grid.v.size(); ++i) h[i] = i <= cut ? int_pow(grid.v[i], n) : 1.0 - p_fail;
-            found = e.laws.emplace(std::make_tuple(-1, k, n, n, Index(cut)), service_law(grid, h, cut)).first;
+          const double v_cut = grid.v[cut], t_cut = grid.y[cut];
+          // Every group ends by the deadline: the set is busy for min(X_rule, deadline) (quorum 0 in
+          // the key: this law is not a query's).
+          const ServiceLaw* busy = law_of({cover ? sk : -1, k, n, 0, Index(cut), false, false}, cut, 0.0, [&] {
+            for (std::size_t i = 0; i < g; ++i)
+              h[i] = i > cut ? 1.0 : cover ? all_covered(replicas, grid.v[i]) : int_pow(grid.v[i], n);
+          });
+          for (const bool early : {false, true}) {
+            double failure = 0.0;
+            std::optional<AccuracyEntry> acc;
+            if (cover) {
+              failure = 1.0 - own(v_cut);
+              acc = table.lookup(scheme, k, n, n);
+              acc->rel_acc = 1.0 - failure + (with_fallback ? failure * r.fallback.rel_acc : 0.0);
+            } else {
+              acc = deadline_accuracy(table, tails, scheme, k, n, cut, early, r.fallback, failure);
+            }
+            if (early && (!r.grid.early_release || !(cover || (acc && systematic_entry(*acc))))) continue;
+            // Group release: all N by v (below the cut), or decided at the cut when answered.
+            // Early release: the own answer by v (below the cut), the rest decided at the cut.
+            const ServiceLaw* law =
+                law_of({cover ? sk : -1, k, n, n, Index(cut), early, with_fallback}, cut,
+                       with_fallback ? failure : 0.0, [&] {
+                         for (std::size_t i = 0; i < g; ++i)
+                           h[i] = i > cut ? 1.0 - failure
+                                  : early ? own(grid.v[i])
+                                          : cover ? all_covered(replicas, grid.v[i]) : int_pow(grid.v[i], n);
+                       });
+            add(scheme, k, n, n, law, busy->mean, acc, t_cut, failure, early);
           }
-          add(scheme, k, n, n, &found->second, deadline_accuracy(table, tails, scheme, k, n, cut), grid.y[cut], p_fail);
         }
       }
     }
@@ -491,17 +607,18 @@ inline bool predict_latency(Candidate& c, const PlanRequest& r) {
 inline bool better(const Plan& a, const Plan& b) {
   auto acc = [](const Plan& p) { return std::isnan(p.rel_acc) ? 1.0 : -p.rel_acc; };
   return std::make_tuple(a.cost, acc(a), a.p_slo, int(a.scheme), a.num_queries, a.num_workers, a.batch_size, a.quorum,
-                         a.deadline) <
+                         a.deadline, a.early_release) <
          std::make_tuple(b.cost, acc(b), b.p_slo, int(b.scheme), b.num_queries, b.num_workers, b.batch_size, b.quorum,
-                         b.deadline);
+                         b.deadline, b.early_release);
 }
 
 inline std::string explain(const Plan& p, const PlanRequest& r) {
-  char rule[96], buf[400];
+  char rule[128], buf[448];
   if (p.deadline > 0.0)
-    std::snprintf(rule, sizeof rule, "deadline %.4g s (P(fewer than K answers) %.2g)", p.deadline, p.failure);
+    std::snprintf(rule, sizeof rule, "deadline %.4g s (%s %.2g)%s", p.deadline,
+                  p.fallback ? "to the fallback" : "failed", p.failure, p.early_release ? ", early release" : "");
   else
-    std::snprintf(rule, sizeof rule, "quorum %lld", (long long)p.quorum);
+    std::snprintf(rule, sizeof rule, "quorum %lld%s", (long long)p.quorum, p.early_release ? ", early release" : "");
   std::snprintf(buf, sizeof buf,
                 "%s K=%lld N=%lld b=%lld %s: %lld set(s) x %lld workers at utilisation %.2f, cost %.4g; "
                 "p%g %.4g s <= SLO %.4g s; RelAcc %.4g",

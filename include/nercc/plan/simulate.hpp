@@ -2,7 +2,9 @@
 // arrivals fill batches of b K queries; a closed batch is encoded, waits for the first free of
 // the plan's worker sets (first come, first served), which runs it for latency(b) times the
 // completion time of N sampled slowdowns (k-th fastest, or every query covered); then decode.
-// Unlike plan(), queueing for a worker set is included.
+// With early release a query leaves at its own worker's answer when that comes first; a query
+// a deadline leaves unanswered fails, or is answered by the fallback model. Unlike plan(),
+// queueing for a worker set is included.
 #pragma once
 
 #include <nercc/config.hpp>
@@ -34,6 +36,7 @@ struct SimulationResult {
   double p50 = 0.0, p_slo = 0.0, p99 = 0.0;  ///< failed queries count as +infinity
   double mean = 0.0;                         ///< of the queries that did not fail
   double failed = 0.0;                       ///< fraction of queries failed (deadline plans)
+  double fallback = 0.0;                     ///< fraction answered by the fallback (deadline plans)
   double mean_queue_wait = 0.0;  ///< per batch, for a free worker set
   double utilisation = 0.0;
   Index queries = 0;             ///< queries in the statistics
@@ -41,33 +44,47 @@ struct SimulationResult {
 
 namespace detail {
 
-/// The completion time, in slowdown units, of one batch: the quorum-th fastest of N sampled
-/// workers, or (a scheme that is not is_regression: `covers` = worker_queries() is not empty)
-/// the time every query has one answer, or (a deadline `cut` > 0 in slowdown units) the slowest
-/// worker capped at the cut, +infinity when fewer than K answered by then (the batch fails).
+/// One batch in slowdown units: returns the time its worker set is held (the decision: the
+/// quorum-th fastest of N sampled workers; a scheme that is not is_regression, `covers` =
+/// worker_queries() not empty: the time every query has one answer; a deadline `cut` > 0: that
+/// capped at the cut), and sets release[q] to the time query q of each block leaves: the
+/// decision, or with early release its own worker's answer if earlier (replicas; worker q of a
+/// systematic layout); +infinity when it has no answer at the decision (fewer than K answers by
+/// the deadline, or none of its replicas).
 template <class URBG>
-double sample_completion(const Plan& p, const std::vector<Index>& covers, const StragglerModel& model, URBG& g,
-                         std::vector<double>& scratch, double cut = 0.0) {
+double sample_batch(const Plan& p, const std::vector<Index>& covers, const StragglerModel& model, URBG& g,
+                    std::vector<double>& x, std::vector<double>& scratch, std::vector<double>& release,
+                    double cut = 0.0) {
   const Index n = p.num_workers, k = p.num_queries;
-  scratch.resize(std::size_t(n));
-  for (double& x : scratch) x = model.sample(g);
-  if (cut > 0.0) {
-    std::nth_element(scratch.begin(), scratch.begin() + (k - 1), scratch.end());
-    if (scratch[std::size_t(k - 1)] > cut) return std::numeric_limits<double>::infinity();
-    return std::min(cut, *std::max_element(scratch.begin(), scratch.end()));
-  }
+  const double inf = std::numeric_limits<double>::infinity();
+  x.resize(std::size_t(n));
+  for (double& t : x) t = model.sample(g);
+  release.assign(std::size_t(k), inf);  // own answers first
   if (!covers.empty()) {
-    double worst = 0.0;
-    for (Index q = 0; q < k; ++q) {
-      double first = std::numeric_limits<double>::infinity();
-      for (std::size_t w = 0; w < covers.size(); ++w)
-        if (covers[w] == q) first = std::min(first, scratch[w]);
-      worst = std::max(worst, first);
-    }
-    return worst;
+    for (std::size_t w = 0; w < covers.size(); ++w) release[std::size_t(covers[w])] = std::min(release[std::size_t(covers[w])], x[w]);
+  } else if (p.early_release) {
+    for (Index q = 0; q < k; ++q) release[std::size_t(q)] = x[std::size_t(q)];
   }
-  std::nth_element(scratch.begin(), scratch.begin() + (p.quorum - 1), scratch.end());
-  return scratch[std::size_t(p.quorum - 1)];
+  scratch = x;
+  double decision;
+  bool decodable = true;
+  if (!covers.empty()) {
+    decision = *std::max_element(release.begin(), release.end());
+    if (cut > 0.0) decision = std::min(decision, cut);
+  } else if (cut > 0.0) {
+    std::nth_element(scratch.begin(), scratch.begin() + (k - 1), scratch.end());
+    decodable = scratch[std::size_t(k - 1)] <= cut;
+    decision = std::min(cut, *std::max_element(x.begin(), x.end()));
+  } else {
+    std::nth_element(scratch.begin(), scratch.begin() + (p.quorum - 1), scratch.end());
+    decision = scratch[std::size_t(p.quorum - 1)];
+  }
+  for (double& t : release) {
+    const bool answered = covers.empty() ? decodable || t <= decision : t <= decision;
+    if (!answered) t = inf;
+    else if (!(p.early_release && t <= decision)) t = decision;
+  }
+  return decision;
 }
 
 /// The profiled median latency of batch size b.
@@ -98,24 +115,28 @@ inline SimulationResult simulate(const Plan& p, const PlanRequest& request, cons
   std::priority_queue<double, std::vector<double>, std::greater<double>> free_at;
   for (Index s = 0; s < p.worker_sets; ++s) free_at.push(0.0);
   const std::vector<Index> covers = detail::worker_queries(p.scheme, p.num_queries, p.num_workers);
-  std::vector<double> latencies, scratch, arrivals(static_cast<std::size_t>(n));
+  std::vector<double> latencies, x, scratch, release, arrivals(static_cast<std::size_t>(n));
   latencies.reserve(std::size_t((params.batches - params.warmup) * n));
+  const double fallback_seconds = p.fallback ? request.fallback.seconds : 0.0;
   double now = 0.0, busy = 0.0, wait = 0.0, start_time = 0.0;
+  Index by_fallback = 0;
   for (Index batch = 0; batch < params.batches; ++batch) {
     for (double& a : arrivals) a = now += gap(g);
     const double ready = now + enc;
     const double start = std::max(ready, free_at.top());
     free_at.pop();
-    const double x = detail::sample_completion(p, covers, model, g, scratch, p.deadline / scale);
-    const bool fails = std::isinf(x);
-    const double service = fails ? p.deadline : scale * x;  // a failed batch holds its set to the deadline
+    const double service = scale * detail::sample_batch(p, covers, model, g, x, scratch, release, p.deadline / scale);
     free_at.push(start + service);
     if (batch == params.warmup) start_time = arrivals.front();
     if (batch < params.warmup) continue;
     busy += service;
     wait += start - ready;
-    for (double a : arrivals)
-      latencies.push_back(fails ? std::numeric_limits<double>::infinity() : start + service + dec - a);
+    for (std::size_t i = 0; i < arrivals.size(); ++i) {
+      const double t = release[i % std::size_t(p.num_queries)];  // blocks of K share the workers
+      if (std::isfinite(t)) latencies.push_back(start + scale * t + dec - arrivals[i]);
+      else if (p.fallback) latencies.push_back(start + service + fallback_seconds + dec - arrivals[i]), ++by_fallback;
+      else latencies.push_back(std::numeric_limits<double>::infinity());
+    }
   }
   SimulationResult r;
   std::sort(latencies.begin(), latencies.end());
@@ -128,6 +149,7 @@ inline SimulationResult simulate(const Plan& p, const PlanRequest& request, cons
     if (std::isfinite(l)) r.mean += l, ++finite;
   r.mean /= double(std::max<Index>(finite, 1));
   r.failed = 1.0 - double(finite) / double(latencies.size());
+  r.fallback = double(by_fallback) / double(latencies.size());
   const double counted = double(params.batches - params.warmup);
   r.mean_queue_wait = wait / counted;
   r.utilisation = busy / (double(p.worker_sets) * std::max(now - start_time, 1e-300));

@@ -21,7 +21,9 @@ namespace plan {
 /// is_regression: S = 0, they decide once every query is covered), worker_batch = b (a group of
 /// b K queries, one call of b coded queries per worker) and the dimensions. group_timeout is the
 /// SLO latency, past which a query has missed it anyway; so is the deadline, except for a
-/// deadline plan (S = 0, deadline = p.deadline). Run `p.worker_sets` runtimes (or transports) to
+/// deadline plan (S = 0, deadline = p.deadline). early_release as the plan's. A plan with
+/// `fallback` set expects the request's fallback model as the Runtime's fallback (constructor
+/// argument), which RuntimeParams do not carry. Run `p.worker_sets` runtimes (or transports) to
 /// provision the plan. Throws nercc::invalid_argument for bad dimensions.
 inline runtime::RuntimeParams to_runtime_params(const Plan& p, const PlanRequest& request, Index input_dim,
                                                 Index output_dim) {
@@ -38,6 +40,7 @@ inline runtime::RuntimeParams to_runtime_params(const Plan& p, const PlanRequest
       r.code.worker_points = clustered_worker_points(r.code.resolved_query_points(), p.num_workers, p.worker_spread);
   }
   r.worker_batch = p.batch_size;
+  r.early_release = p.early_release;
   r.stragglers = coded ? p.num_workers - p.quorum : 0;
   r.input_dim = input_dim;
   r.output_dim = output_dim;
