@@ -10,6 +10,7 @@
 #include <nercc/errors.hpp>
 #include <nercc/ordering_options.hpp>
 #include <nercc/params.hpp>
+#include <nercc/reliability.hpp>
 #include <nercc/schemes.hpp>
 #include <nercc/types.hpp>
 
@@ -36,6 +37,19 @@ NERCC_NAMESPACE_BEGIN
 /// scratch (a worker -> answer table: on the stack up to 256 workers, else on the heap), which
 /// nercc::max_code_size bounds at 8 MiB.
 ///
+/// Provenance and reliability (DecodeResult::provenance, ::reliability): a query whose value
+/// a worker computed itself is exact (reliability 1); an estimate combined from the answers is
+/// estimated, scored by estimate_reliability (<nercc/reliability.hpp>); a query without a value
+/// is unavailable (0). Both are computed once per answered set and cached with D_F.
+///
+/// Systematic layouts (Scheme::is_systematic, e.g. from systematic_params): worker k < K
+/// computed query k itself, so an answered (finite) systematic worker's output is copied to its
+/// query's row bitwise and reported exact, and only the rows of the queries whose own worker is
+/// missing or was rejected are combined, with the rows of D_F for them alone (computed and
+/// cached per answered set). Note: with lambda_dec > 0 an answered systematic worker's output
+/// is thus returned as is rather than smoothed; lambda_dec smooths only the estimates of the
+/// missing queries (decoding_matrix shows this: unit rows for the exact queries).
+///
 /// With CodeParams::ordering set, every batch was encoded in its own order: pass the QueryOrder
 /// that Encoder::encode returned for the batch to decode(ids, outputs, order), and row k of the
 /// result is query k of the caller's batch again. The overloads without an order throw
@@ -61,6 +75,7 @@ class Decoder {
         query_points_(Scheme::is_regression ? params_.resolved_query_points() : std::vector<double>{}),
         worker_points_(Scheme::is_regression ? params_.resolved_worker_points() : std::vector<double>{}),
         min_answers_(detail::effective_min_answers<Scheme>(params_)),
+        systematic_(Scheme::is_regression && Scheme::is_systematic(params_)),
         cache_(params_.decoder_cache_capacity) {}
 
   /// Estimates (K x m) from the answered workers' outputs; see the class comment. `ids` is any
@@ -85,29 +100,33 @@ class Decoder {
 
   /// As decode(), into caller storage of shape K x m; unavailable rows are NaN. out must not
   /// overlap outputs (nercc::invalid_argument names it: answers would be read after being
-  /// overwritten). Allocates nothing when the answered set is cached and |F|, N <= 256.
+  /// overwritten). When given, `provenance` and `reliability` are resized to K and filled as
+  /// DecodeResult's. Allocates nothing when the answered set is cached, |F|, N <= 256 and the
+  /// vectors given (if any) already hold K entries. Thread-safe.
+  template <class Ids>
+  DecodeStatus decode_into(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
+                           DecodeDiagnostics* diagnostics = nullptr,
+                           std::vector<QueryProvenance>* provenance = nullptr,
+                           std::vector<double>* reliability = nullptr) const {
+    require_as_given("decode_into");
+    return decode_reporting(ids, outputs, out, diagnostics, provenance, reliability, nullptr);
+  }
+
+  /// As decode(ids, outputs, order), into caller storage of shape K x m, as decode_into above.
   /// Thread-safe.
   template <class Ids>
   DecodeStatus decode_into(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
-                           DecodeDiagnostics* diagnostics = nullptr) const {
-    require_as_given("decode_into");
-    DecodeDiagnostics local;
-    return decode_impl(ids, outputs, out, diagnostics ? *diagnostics : local, nullptr, nullptr, nullptr);
-  }
-
-  /// As decode(ids, outputs, order), into caller storage of shape K x m. Allocates nothing when
-  /// the answered set is cached, |F|, N <= 256 and K |F| <= 4096. Thread-safe.
-  template <class Ids>
-  DecodeStatus decode_into(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
-                           const QueryOrder& order, DecodeDiagnostics* diagnostics = nullptr) const {
+                           const QueryOrder& order, DecodeDiagnostics* diagnostics = nullptr,
+                           std::vector<QueryProvenance>* provenance = nullptr,
+                           std::vector<double>* reliability = nullptr) const {
     check_order(order);
-    DecodeDiagnostics local;
-    return decode_impl(ids, outputs, out, diagnostics ? *diagnostics : local, nullptr, nullptr, order.data());
+    return decode_reporting(ids, outputs, out, diagnostics, provenance, reliability, order.data());
   }
 
   /// D_F (K x |ids|, columns in the order of ids): the estimates are D_F times the outputs.
   /// Row i belongs to query point alpha_i (with an ordering: to query order[i] of the batch).
-  /// For replication/uncoded, the 0/1 selection of the first answer of each query. Throws
+  /// For replication/uncoded, the 0/1 selection of the first answer of each query; for a
+  /// systematic layout, the unit row of worker i for every answered systematic worker i. Throws
   /// nercc::invalid_argument naming `ids` when it is empty (no answered set, no matrix), as for
   /// bad or repeated ids. Thread-safe.
   template <class Ids>
@@ -124,8 +143,13 @@ class Decoder {
       for (Index w = 0; w < params_.num_workers; ++w)
         if (row_of_worker[std::size_t(w)] >= 0) sorted[std::size_t(u++)] = w;
       bool hit = false;
-      const auto m = matrix_for(sorted.data(), f, hit);
-      for (Index c = 0; c < f; ++c) d.col(row_of_worker[std::size_t(sorted[std::size_t(c)])]) = m->col(c);
+      const auto dec = decoding_for(sorted.data(), f, hit);
+      for (Index c = 0; c < f; ++c) {
+        const Index j = row_of_worker[std::size_t(sorted[std::size_t(c)])];
+        for (std::size_t e = 0; e < dec->estimated.size(); ++e) d(dec->estimated[e], j) = dec->coef(Index(e), c);
+      }
+      for (std::size_t x = 0; x < dec->exact.size(); ++x)
+        d(dec->exact[x], row_of_worker[std::size_t(sorted[std::size_t(dec->exact_column[x])])]) = S(1);
     } else {
       std::vector<bool> filled(std::size_t(k), false);
       for (Index j = 0; j < f; ++j) {
@@ -137,6 +161,8 @@ class Decoder {
   }
 
   const CodeParams& params() const { return params_; }
+  /// Whether the code is a systematic spline or Berrut code, decoded with the copy fast path.
+  bool systematic() const { return systematic_; }
   Index num_queries() const { return params_.num_queries; }
   Index num_workers() const { return params_.num_workers; }
   /// The fewest usable answers a decode accepts (min_answers resolved).
@@ -164,11 +190,28 @@ class Decoder {
 
   template <class Ids>
   DecodeResult<S> decode_result(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, const Index* order) const {
+    const std::size_t k = std::size_t(params_.num_queries);
     DecodeResult<S> r;
     r.values.resize(params_.num_queries, outputs.cols());
-    r.available.assign(std::size_t(params_.num_queries), false);
-    r.status = decode_impl(ids, outputs, r.values, r.diagnostics, &r.available, &r.rejected_workers, order);
+    r.provenance.resize(k);
+    r.reliability.resize(k);
+    r.status = decode_impl(ids, outputs, r.values, r.diagnostics, r.provenance.data(), r.reliability.data(),
+                           &r.rejected_workers, order);
+    r.available.resize(k);
+    for (std::size_t q = 0; q < k; ++q) r.available[q] = r.provenance[q] != QueryProvenance::unavailable;
     return r;
+  }
+
+  template <class Ids>
+  DecodeStatus decode_reporting(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs,
+                                Eigen::Ref<RowMatrix<S>> out, DecodeDiagnostics* diagnostics,
+                                std::vector<QueryProvenance>* provenance, std::vector<double>* reliability,
+                                const Index* order) const {
+    DecodeDiagnostics local;
+    if (provenance) provenance->resize(std::size_t(params_.num_queries));
+    if (reliability) reliability->resize(std::size_t(params_.num_queries));
+    return decode_impl(ids, outputs, out, diagnostics ? *diagnostics : local, provenance ? provenance->data() : nullptr,
+                       reliability ? reliability->data() : nullptr, nullptr, order);
   }
 
   // Range and repetition checks; row_of_worker[w] = position of worker w in ids, or -1.
@@ -191,23 +234,53 @@ class Decoder {
     }
   }
 
-  // The K x u decoding matrix over the sorted worker ids `sorted` (cached).
-  std::shared_ptr<const RowMatrix<S>> matrix_for(const Index* sorted, Index u, bool& hit) const {
+  // What a decode of one answered set needs, cached per set. Columns follow the usable answers
+  // in ascending worker order.
+  struct Decoding {
+    RowMatrix<S> coef;                 // the rows of D_F of the estimated query points
+    std::vector<Index> estimated;      // the query point of each row of coef
+    std::vector<Index> exact;          // systematic: query points whose own worker answered
+    std::vector<Index> exact_column;   // ... and the column of that worker's answer
+    std::vector<double> reliability;   // per query point: 1 exact, estimate_reliability otherwise
+  };
+
+  // The decoding of the sorted usable worker ids `sorted` (cached).
+  std::shared_ptr<const Decoding> decoding_for(const Index* sorted, Index u, bool& hit) const {
     if (auto m = cache_.find(sorted, std::size_t(u))) {
       hit = true;
       return m;
     }
     hit = false;
+    const Index k = params_.num_queries;
+    auto dec = std::make_shared<Decoding>();
+    dec->reliability.assign(std::size_t(k), 1.0);
     std::vector<double> sites(static_cast<std::size_t>(u));
-    for (Index c = 0; c < u; ++c) sites[std::size_t(c)] = worker_points_[std::size_t(sorted[c])];
-    auto m = std::make_shared<const RowMatrix<S>>(
-        detail::checked_fit_matrix<S>(Scheme{}, sites, query_points_, params_.lambda_dec, "decoding matrix"));
-    return cache_.insert(sorted, std::size_t(u), std::move(m));
+    std::vector<char> answered(std::size_t(k), 0);
+    for (Index c = 0; c < u; ++c) {
+      const Index w = sorted[c];
+      sites[std::size_t(c)] = worker_points_[std::size_t(w)];
+      if (systematic_ && w < k) {
+        dec->exact.push_back(w);
+        dec->exact_column.push_back(c);
+        answered[std::size_t(w)] = 1;
+      }
+    }
+    std::vector<double> points;
+    for (Index q = 0; q < k; ++q)
+      if (!answered[std::size_t(q)]) {
+        dec->estimated.push_back(q);
+        points.push_back(query_points_[std::size_t(q)]);
+        dec->reliability[std::size_t(q)] = estimate_reliability(query_points_, q, sites);
+      }
+    if (!points.empty())
+      dec->coef = detail::checked_fit_matrix<S>(Scheme{}, sites, points, params_.lambda_dec, "decoding matrix");
+    return cache_.insert(sorted, std::size_t(u), std::move(dec));
   }
 
+  // provenance and reliability: K entries each, per caller's query, or null.
   template <class Ids>
   DecodeStatus decode_impl(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
-                           DecodeDiagnostics& diag, std::vector<bool>* available,
+                           DecodeDiagnostics& diag, QueryProvenance* provenance, double* reliability,
                            std::vector<Index>* rejected, const Index* order) const {
     const Index k = params_.num_queries, n = params_.num_workers, f = Index(ids.size()), m = outputs.cols();
     if (outputs.rows() != f)
@@ -236,9 +309,16 @@ class Decoder {
     }
     const Index usable = f - diag.answers_rejected_non_finite;
     const S nan = std::numeric_limits<S>::quiet_NaN();
+    // The caller's row of query point i, and its outcome.
+    const auto row_of = [order](Index i) { return order ? order[i] : i; };
+    const auto report = [&](Index row, QueryProvenance how, double score) {
+      if (provenance) provenance[row] = how;
+      if (reliability) reliability[row] = score;
+    };
     if (usable < min_answers_ || usable == 0) {
       out.setConstant(nan);
       diag.queries_unavailable = k;
+      for (Index q = 0; q < k; ++q) report(q, QueryProvenance::unavailable, 0.0);
       return DecodeStatus::insufficient_answers;
     }
 
@@ -255,27 +335,33 @@ class Decoder {
         sorted_magnitude[std::size_t(u)] = magnitude[std::size_t(j)];
         ++u;
       }
-      const auto d = matrix_for(sorted.data(), usable, diag.cache_hit);
-      const S* coef = d->data();
-      // An order permutes the rows of D_F, so the product lands in the caller's rows directly.
-      detail::SmallBuffer<S, 4096> permuted(order ? std::size_t(k * usable) : 0, S(0));
-      if (order) {
-        for (Index i = 0; i < k; ++i)
-          std::copy_n(coef + i * usable, usable, permuted.data() + order[i] * usable);
-        coef = permuted.data();
+      const auto dec = decoding_for(sorted.data(), usable, diag.cache_hit);
+      const Index e = Index(dec->estimated.size()), x = Index(dec->exact.size());
+      S* const first = out.data();
+      const Index stride = out.outerStride();
+      detail::combine_and_copy_rows<S>(
+          e, usable, m, dec->coef.data(), usable, [&](Index c) { return rows[std::size_t(c)]; },
+          [&](Index r) { return first + row_of(dec->estimated[std::size_t(r)]) * stride; }, x,
+          [&](Index r) { return dec->exact_column[std::size_t(r)]; },
+          [&](Index r) { return first + row_of(dec->exact[std::size_t(r)]) * stride; }, params_.num_threads);
+      diag.answers_used = e > 0 ? usable : x;  // with every query exact, the companions go unused
+      diag.queries_exact = x;
+      diag.queries_estimated = e;
+      for (Index r = 0; r < x; ++r) report(row_of(dec->exact[std::size_t(r)]), QueryProvenance::exact, 1.0);
+      for (Index r = 0; r < e; ++r) {
+        const Index q = dec->estimated[std::size_t(r)];
+        report(row_of(q), QueryProvenance::estimated, dec->reliability[std::size_t(q)]);
       }
-      detail::combine_rows<S>(k, usable, m, coef, usable, [&](Index q) { return rows[std::size_t(q)]; }, out.data(),
-                              out.outerStride(), params_.num_threads);
-      diag.answers_used = usable;
-      if (available) available->assign(std::size_t(k), true);
-      if (!may_overflow(d->data(), usable, sorted_magnitude.data())) return DecodeStatus::ok;
-      for (Index q = 0; q < k; ++q)
-        if (!detail::all_finite(out.row(q))) {
-          out.row(q).setConstant(nan);
-          if (available) (*available)[std::size_t(q)] = false;
-          ++diag.estimates_non_finite;
-          ++diag.queries_unavailable;
-        }
+      if (e == 0 || !may_overflow(dec->coef.data(), e, usable, sorted_magnitude.data())) return DecodeStatus::ok;
+      for (Index r = 0; r < e; ++r) {
+        const Index row = row_of(dec->estimated[std::size_t(r)]);
+        if (detail::all_finite(out.row(row))) continue;
+        out.row(row).setConstant(nan);
+        report(row, QueryProvenance::unavailable, 0.0);
+        ++diag.estimates_non_finite;
+        ++diag.queries_unavailable;
+        --diag.queries_estimated;
+      }
       return diag.queries_unavailable == 0 ? DecodeStatus::ok : DecodeStatus::partial;
     } else {
       // First usable answer in the given order wins.
@@ -291,9 +377,12 @@ class Decoder {
         ++diag.answers_used;
       }
       for (Index q = 0; q < k; ++q) {
-        if (available) (*available)[std::size_t(q)] = filled[std::size_t(q)] != 0;
-        if (!filled[std::size_t(q)]) {
+        if (filled[std::size_t(q)]) {
+          report(q, QueryProvenance::exact, 1.0);
+          ++diag.queries_exact;
+        } else {
           out.row(q).setConstant(nan);
+          report(q, QueryProvenance::unavailable, 0.0);
           ++diag.queries_unavailable;
         }
       }
@@ -301,10 +390,11 @@ class Decoder {
     }
   }
 
-  // Whether some estimate could overflow: max_i sum_c |D_ic| magnitude_c against the limit (all
-  // in scaled_abs_sum's scale). O(K |F|), against the O(K |F| m) of the combine.
-  bool may_overflow(const S* coef, Index u, const S* magnitude) const {
-    for (Index i = 0; i < params_.num_queries; ++i) {
+  // Whether some estimate could overflow: max_i sum_c |D_ic| magnitude_c over the `rows` rows
+  // of coef against the limit (all in scaled_abs_sum's scale). O(K |F|), against the
+  // O(K |F| m) of the combine.
+  bool may_overflow(const S* coef, Index rows, Index u, const S* magnitude) const {
+    for (Index i = 0; i < rows; ++i) {
       S bound(0);
       for (Index c = 0; c < u; ++c) bound += std::abs(coef[i * u + c]) * magnitude[c];
       if (!(bound < detail::scaled_overflow_limit<S>())) return true;
@@ -315,7 +405,8 @@ class Decoder {
   CodeParams params_;
   std::vector<double> query_points_, worker_points_;  // empty for replication and uncoded
   Index min_answers_;
-  detail::LruCache<RowMatrix<S>> cache_;
+  bool systematic_;
+  detail::LruCache<Decoding> cache_;
 };
 
 NERCC_NAMESPACE_END

@@ -21,7 +21,12 @@ NERCC_NAMESPACE_BEGIN
 /// Regression schemes compute coded = E X with E = encoding_matrix() (N x K, fixed per
 /// configuration); replication and uncoded copy rows. With CodeParams::ordering set, each batch
 /// is reordered first (query point alpha_i gets query order[i]), and the order is returned for
-/// the decoder: use the overloads taking a QueryOrder. Immutable after construction: every
+/// the decoder: use the overloads taking a QueryOrder.
+///
+/// Systematic layouts (Scheme::is_systematic, e.g. from systematic_params): the first K rows of
+/// E are the identity (set exactly), so encode copies the K queries bitwise to coded rows
+/// 0..K-1 (query point k's query, after the ordering) and computes only the other N - K rows,
+/// in one pass that reads each query from memory once. Immutable after construction: every
 /// member is const, reentrant and safe to call from many threads at once.
 template <class Scheme, class S>
 class Encoder {
@@ -37,11 +42,15 @@ class Encoder {
   explicit Encoder(CodeParams params) : params_(std::move(params)) {
     params_.validate();
     Scheme::validate(params_);
+    systematic_ = Scheme::is_regression && Scheme::is_systematic(params_);
     const Index n = params_.num_workers, k = params_.num_queries;
     if constexpr (Scheme::is_regression) {
       matrix_ = detail::checked_fit_matrix<S>(Scheme{}, params_.resolved_query_points(),
                                               params_.resolved_worker_points(), params_.lambda_enc, "encoding matrix");
-      gain_ = matrix_.cwiseAbs().rowwise().sum().maxCoeff();
+      // An interpolant at its own sites is the identity up to rounding; copies make it exact.
+      if (systematic_) matrix_.topRows(k).setIdentity();
+      const Index first = systematic_ ? k : 0;  // the rows computed (the others are copies)
+      gain_ = n > first ? matrix_.bottomRows(n - first).cwiseAbs().rowwise().sum().maxCoeff() : S(0);
     } else {
       matrix_ = RowMatrix<S>::Zero(n, k);
       for (Index w = 0; w < n; ++w) matrix_(w, Scheme::query_of_worker(w, k)) = S(1);
@@ -97,6 +106,8 @@ class Encoder {
   /// E (N x K): coded = E X. For replication/uncoded, the 0/1 assignment of workers to queries.
   const RowMatrix<S>& encoding_matrix() const { return matrix_; }
   const CodeParams& params() const { return params_; }
+  /// Whether the code is a systematic spline or Berrut code, encoded with the copy fast path.
+  bool systematic() const { return systematic_; }
   Index num_queries() const { return params_.num_queries; }
   Index num_workers() const { return params_.num_workers; }
 
@@ -129,13 +140,21 @@ class Encoder {
     const S* in = queries.data();
     const Index in_stride = queries.outerStride();
     if constexpr (Scheme::is_regression) {
+      S* const out = coded.data();
+      const Index out_stride = coded.outerStride();
       const auto run = [&](auto row) {
-        detail::combine_rows<S>(n, k, d, matrix_.data(), k, row, coded.data(), coded.outerStride(), params_.num_threads);
+        if (!systematic_) {
+          detail::combine_rows<S>(n, k, d, matrix_.data(), k, row, out, out_stride, params_.num_threads);
+          return;
+        }
+        detail::combine_and_copy_rows<S>(
+            n - k, k, d, matrix_.data() + k * k, k, row, [&](Index p) { return out + (k + p) * out_stride; }, k,
+            [](Index q) { return q; }, [&](Index q) { return out + q * out_stride; }, params_.num_threads);
       };
       if (perm) run([&](Index q) { return in + perm[q] * in_stride; });
       else run([&](Index q) { return in + q * in_stride; });
       if (gain_ * magnitude < detail::scaled_overflow_limit<S>()) return;
-      for (Index w = 0; w < n; ++w)
+      for (Index w = systematic_ ? k : 0; w < n; ++w)
         if (!detail::all_finite(coded.row(w)))
           throw non_finite_input(detail::message("coded row ", w, " overflowed although the queries are finite: ",
                                                  "their combination exceeds the range of the scalar type; ",
@@ -147,7 +166,8 @@ class Encoder {
 
   CodeParams params_;
   RowMatrix<S> matrix_;
-  S gain_ = S(1);  // max_n sum_k |E_nk|: |coded| <= gain_ * max |query|
+  S gain_ = S(1);  // max over the computed rows n of sum_k |E_nk|: |coded| <= gain_ * max |query|
+  bool systematic_ = false;
 };
 
 NERCC_NAMESPACE_END

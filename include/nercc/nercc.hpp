@@ -12,6 +12,8 @@
 #include <nercc/ordering.hpp>
 #include <nercc/params.hpp>
 #include <nercc/points.hpp>
+#include <nercc/query_provenance.hpp>
+#include <nercc/reliability.hpp>
 #include <nercc/schemes.hpp>
 #include <nercc/smoothing_spline.hpp>
 #include <nercc/types.hpp>

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 NERCC_NAMESPACE_BEGIN
@@ -18,11 +19,19 @@ NERCC_NAMESPACE_BEGIN
 /// SciPy's make_smoothing_spline: minimise sum_i (y_i - g(t_i))^2 + lambda * int g''(t)^2 dt
 /// (a mean-form lambda_mean corresponds to lambda = n * lambda_mean). lambda = 0 interpolates,
 /// lambda = +infinity gives the least-squares line.
+///
+/// Systematic layouts (SplineScheme, BerrutScheme): when the first K worker points are the
+/// query points, in order (and lambda_enc = 0 for the spline), worker k computes query k itself
+/// (see SplineScheme::is_systematic). systematic_params below builds such a layout. The Encoder
+/// then copies the K queries to the first K coded rows and computes only the other N - K; the
+/// Decoder returns an answered systematic worker's output as is (QueryProvenance::exact, even
+/// with lambda_dec > 0: lambda_dec smooths only the estimates of queries whose own worker did
+/// not answer) and combines only the rows of the other queries.
 struct CodeParams {
   Index num_queries = 10;              ///< K: queries per group, at most max_code_size
   Index num_workers = 20;              ///< N: coded queries (workers) per group, at most max_code_size
   double lambda_enc = 0.0;             ///< encoder smoothing (SplineScheme only), >= 0
-  double lambda_dec = 0.0;             ///< decoder smoothing (SplineScheme only), >= 0
+  double lambda_dec = 0.0;             ///< decoder smoothing (SplineScheme only), >= 0; systematic layouts: estimates only
   std::vector<double> query_points;    ///< alpha_1..alpha_K in [-1, 1]; empty: chebyshev_first_kind(K)
   std::vector<double> worker_points;   ///< beta_1..beta_N in [-1, 1]; empty: chebyshev_second_kind(N)
   /// Fewest usable (finite) answers a decode accepts before it reports
@@ -88,5 +97,39 @@ struct CodeParams {
       throw invalid_argument(detail::message(field, " (", value, ") must be >= 0 (+infinity allowed)"));
   }
 };
+
+/// A systematic layout for SplineScheme or BerrutScheme: K queries, N workers, worker k at
+/// query point k (so it computes query k exactly), and the N - K companions placed by
+/// clustered_worker_points(query points, N, spread) near the query points (spread in (0, 1):
+/// smaller is closer to replication, larger covers the gaps; tune it with
+/// TuneParams::worker_spreads). query_points: the K query points, or empty for the default
+/// Chebyshev points of the first kind. lambda_enc is 0 (a smoothing encoder is not systematic);
+/// set the other fields (lambda_dec, ordering, ...) on the result as usual. Keep the worker
+/// points as they are: a layout whose first K worker points differ from the query points, or a
+/// lambda_enc > 0 set afterwards, is an ordinary (non-systematic) code again. Throws
+/// nercc::invalid_argument naming the bad argument. Thread-safe (pure).
+inline CodeParams systematic_params(Index num_queries, Index num_workers, double spread,
+                                    std::vector<double> query_points = {}) {
+  using detail::message;
+  const char* const fn = "systematic_params";
+  if (num_queries < 1) throw invalid_argument(message(fn, ": num_queries (", num_queries, ") must be >= 1"));
+  if (num_queries > max_code_size)
+    throw invalid_argument(message(fn, ": num_queries (", num_queries, ") must be <= nercc::max_code_size (",
+                                   max_code_size, ")"));
+  if (num_workers < num_queries)
+    throw invalid_argument(message(fn, ": num_workers (", num_workers, ") must be >= num_queries (", num_queries, ")"));
+  if (num_workers > max_code_size)
+    throw invalid_argument(message(fn, ": num_workers (", num_workers, ") must be <= nercc::max_code_size (",
+                                   max_code_size, ")"));
+  if (!(spread > 0.0 && spread < 1.0))
+    throw invalid_argument(message(fn, ": spread (", spread, ") must lie in (0, 1)"));
+  if (!query_points.empty()) detail::check_points(message(fn, ": query_points"), query_points, num_queries);
+  CodeParams p;
+  p.num_queries = num_queries;
+  p.num_workers = num_workers;
+  p.query_points = std::move(query_points);
+  p.worker_points = clustered_worker_points(p.resolved_query_points(), num_workers, spread);
+  return p;
+}
 
 NERCC_NAMESPACE_END

@@ -107,10 +107,11 @@ struct Avx2Tiles {
   template <int Rows, class K, class Row>
   NERCC_TARGET_AVX2 static void tiles(const K& k, Index p, Index c0, Index c1, const Row& row, Index base) {
     const S* c[Rows];
+    S* first[Rows];
     S* o[Rows];
-    for (int r = 0; r < Rows; ++r) c[r] = k.coef + (p + r) * k.coef_stride;
+    for (int r = 0; r < Rows; ++r) c[r] = k.coef + (p + r) * k.coef_stride, first[r] = k.out_row(p + r);
     const auto at = [&](Index col) -> S* const* {
-      for (int r = 0; r < Rows; ++r) o[r] = k.out + (p + r) * k.out_stride + col;
+      for (int r = 0; r < Rows; ++r) o[r] = first[r] + col;
       return o;
     };
     Index col = c0;
@@ -130,7 +131,7 @@ struct Avx2Tiles {
 };
 #endif
 
-template <class S, class InRow>
+template <class S, class InRow, class OutRow>
 struct CombineRows {
   // A tile is Rows output rows x Width columns; its accumulators stay in registers while every
   // input row is folded in (ascending q), so each output value is stored exactly once.
@@ -152,15 +153,15 @@ struct CombineRows {
   const S* coef;
   Index coef_stride;
   InRow in_row;
-  S* out;
-  Index out_stride;
+  OutRow out_row;
   Simd simd;
 
   // Output rows p .. p + Rows - 1 over columns [c0, c1); input row q, column c is row(q)[c - base].
   template <int Rows, class Row>
   void tiles(Index p, Index c0, Index c1, const Row& row, Index base) const {
     const S* c[Rows];
-    for (int r = 0; r < Rows; ++r) c[r] = coef + (p + r) * coef_stride;
+    S* o[Rows];
+    for (int r = 0; r < Rows; ++r) c[r] = coef + (p + r) * coef_stride, o[r] = out_row(p + r);
     Index col = c0;
     for (; col + Width <= c1; col += Width) {
       Tile acc[Rows];
@@ -170,13 +171,13 @@ struct CombineRows {
         const ConstTile x(row(q) + (col - base));
         for (int r = 0; r < Rows; ++r) acc[r] += c[r][q] * x;
       }
-      for (int r = 0; r < Rows; ++r) OutTile(out + (p + r) * out_stride + col) = acc[r];
+      for (int r = 0; r < Rows; ++r) OutTile(o[r] + col) = acc[r];
     }
     for (; col < c1; ++col)
       for (int r = 0; r < Rows; ++r) {
         S acc = c[r][0] * row(0)[col - base];
         for (Index q = 1; q < Q; ++q) acc += c[r][q] * row(q)[col - base];
-        out[(p + r) * out_stride + col] = acc;
+        o[r][col] = acc;
       }
   }
 
@@ -194,7 +195,7 @@ struct CombineRows {
 
   void columns(Index c0, Index c1) const {
     if (Q == 0) {
-      for (Index p = 0; p < P; ++p) std::fill(out + p * out_stride + c0, out + p * out_stride + c1, S(0));
+      for (Index p = 0; p < P; ++p) std::fill(out_row(p) + c0, out_row(p) + c1, S(0));
       return;
     }
     const Index block = (pack_size / Q - pad) / Step * Step;
@@ -262,29 +263,20 @@ bool storage_overlaps(const A& a, const B& b) {
 /// below this, starting a thread costs more than it saves.
 constexpr Index combine_rows_values_per_thread = Index(1) << 18;
 
-/// out_p = sum_q coef(p, q) * in_q for p < P over d columns, summed in ascending q (so the
-/// result depends only on the order of the input rows). `in_row(q)` gives the start of input
-/// row q; coef is row-major with row stride coef_stride; out rows are out_stride apart. Up to
-/// `threads` threads (the caller's included) take contiguous column ranges. No heap
-/// allocation on one thread (the scratch is 24 KiB of stack); out must not overlap the inputs.
-/// `simd` picks the kernel (portable where the CPU lacks it): Simd::avx2 sums with fused
-/// multiply-adds, so its results differ from the portable ones by rounding.
-template <class S, class InRow>
-void combine_rows(Index P, Index Q, Index d, const S* coef, Index coef_stride, InRow in_row, S* out, Index out_stride,
-                  Index threads = 1, Simd simd = simd_level()) {
-  if (simd != cpu_simd()) simd = Simd::portable;
-  using Kernel = CombineRows<S, InRow>;
-  const Kernel kernel{P, Q, coef, coef_stride, in_row, out, out_stride, simd};
-  const Index useful = std::max(Index(1), d * (P + Q) / combine_rows_values_per_thread);
+// Runs columns(c0, c1) on up to `threads` threads (the caller's included) over contiguous
+// ranges of [0, d) that are whole multiples of `step` wide, so no two threads write the same
+// cache line of a row (beyond the one where their ranges meet); one thread when each would get
+// fewer than combine_rows_values_per_thread values (`values_per_column` per column).
+template <class Columns>
+void split_columns(Index d, Index values_per_column, Index step, Index threads, const Columns& columns) {
+  const Index useful = std::max(Index(1), d * values_per_column / combine_rows_values_per_thread);
   const Index t = std::min(threads, useful);
   if (t <= 1) {
-    kernel.columns(0, d);
+    columns(Index(0), d);
     return;
   }
-  // Ranges are whole tiles wide, so no two threads write the same cache line of a row
-  // (beyond the one where their ranges meet).
-  const Index tiles = (d + Kernel::Step - 1) / Kernel::Step;
-  const auto bound = [&](Index i) { return std::min(d, (tiles * i / t) * Kernel::Step); };
+  const Index tiles = (d + step - 1) / step;
+  const auto bound = [&](Index i) { return std::min(d, (tiles * i / t) * step); };
   std::vector<std::thread> helpers;
   helpers.reserve(std::size_t(t - 1));
   struct Joiner {
@@ -293,8 +285,62 @@ void combine_rows(Index P, Index Q, Index d, const S* coef, Index coef_stride, I
       for (auto& th : threads) th.join();
     }
   } joiner{helpers};
-  for (Index i = 1; i < t; ++i) helpers.emplace_back([&kernel, b0 = bound(i), b1 = bound(i + 1)] { kernel.columns(b0, b1); });
-  kernel.columns(0, bound(1));
+  for (Index i = 1; i < t; ++i) helpers.emplace_back([&columns, b0 = bound(i), b1 = bound(i + 1)] { columns(b0, b1); });
+  columns(Index(0), bound(1));
+}
+
+/// out_row(p)[c] = sum_q coef(p, q) * in_row(q)[c] for p < P over d columns, summed in
+/// ascending q (so the result depends only on the order of the input rows). `in_row(q)` gives
+/// the start of input row q and `out_row(p)` of output row p (any rows: a decode writes its
+/// estimates to scattered rows); coef is row-major with row stride coef_stride. Up to `threads`
+/// threads (the caller's included) take contiguous column ranges. No heap allocation on one
+/// thread (the scratch is 24 KiB of stack); outputs must not overlap the inputs. `simd` picks
+/// the kernel (portable where the CPU lacks it): Simd::avx2 sums with fused multiply-adds, so
+/// its results differ from the portable ones by rounding.
+template <class S, class InRow, class OutRow>
+void combine_rows_to(Index P, Index Q, Index d, const S* coef, Index coef_stride, InRow in_row, OutRow out_row,
+                     Index threads = 1, Simd simd = simd_level()) {
+  if (simd != cpu_simd()) simd = Simd::portable;
+  using Kernel = CombineRows<S, InRow, OutRow>;
+  const Kernel kernel{P, Q, coef, coef_stride, in_row, out_row, simd};
+  split_columns(d, P + Q, Kernel::Step, threads, [&kernel](Index c0, Index c1) { kernel.columns(c0, c1); });
+}
+
+/// combine_rows_to with output rows out + p * out_stride.
+template <class S, class InRow>
+void combine_rows(Index P, Index Q, Index d, const S* coef, Index coef_stride, InRow in_row, S* out, Index out_stride,
+                  Index threads = 1, Simd simd = simd_level()) {
+  combine_rows_to<S>(P, Q, d, coef, coef_stride, in_row, [out, out_stride](Index p) { return out + p * out_stride; },
+                     threads, simd);
+}
+
+/// Input bytes per column chunk of combine_and_copy_rows: the chunk of the inputs the combine
+/// has just read stays in the L2 cache for the copies.
+constexpr Index combine_and_copy_chunk_bytes = Index(128) * 1024;
+
+/// combine_rows_to, and copies of C input rows: copy_out(i)[c] = in_row(copy_in(i))[c] for
+/// i < C (bitwise). The columns go in chunks: the combine reads a chunk of every input, then the
+/// copies take theirs from cache, so a row that is both combined and copied is read from memory
+/// once (a systematic code copies most of its output rows from its inputs). Same threads,
+/// rounding and allocation as combine_rows_to; P = 0 only copies.
+template <class S, class InRow, class OutRow, class CopyIn, class CopyOut>
+void combine_and_copy_rows(Index P, Index Q, Index d, const S* coef, Index coef_stride, InRow in_row, OutRow out_row,
+                           Index C, CopyIn copy_in, CopyOut copy_out, Index threads = 1, Simd simd = simd_level()) {
+  if (simd != cpu_simd()) simd = Simd::portable;
+  using Kernel = CombineRows<S, InRow, OutRow>;
+  const Kernel kernel{P, Q, coef, coef_stride, in_row, out_row, simd};
+  const Index chunk = std::max(Kernel::Step, combine_and_copy_chunk_bytes / (std::max(Q, Index(1)) * Index(sizeof(S))) / Kernel::Step * Kernel::Step);
+  const auto columns = [&](Index c0, Index c1) {
+    for (Index a = c0; a < c1; a += chunk) {
+      const Index b = std::min(c1, a + chunk);
+      if (P > 0) kernel.columns(a, b);
+      for (Index i = 0; i < C; ++i) {
+        const S* from = in_row(copy_in(i));
+        std::copy(from + a, from + b, copy_out(i) + a);
+      }
+    }
+  };
+  split_columns(d, P + Q + 2 * C, Kernel::Step, threads, columns);
 }
 
 }  // namespace detail
