@@ -180,44 +180,62 @@ Eigen::Map<const FloatMatrix> as_matrix(const FashionMnistSplit& split) {
   return {split.images.data(), Eigen::Index(split.count), FashionMnistSplit::pixels};
 }
 
-// Runs every configuration at (N, S) for o.trials trials; appends the estimates to `records`.
-void run_point(const Options& o, const Classifier& clf, const Eigen::Ref<const FloatMatrix>& train,
-               const Eigen::Ref<const FloatMatrix>& test, const std::vector<Index>& fallback_pred, Index n, Index s,
-               std::vector<Record>& records, std::map<std::tuple<std::size_t, Index, Index>, ExactCount>& exact,
-               Checks& checks, std::map<std::pair<std::size_t, Index>, std::string>& settings) {
-  const Index k = o.k;
+// The code of every configuration at N workers. NeRCC's lambdas in the default layout are
+// tuned once per N on training images, over every S measured (equal weights).
+std::vector<nercc::CodeParams> code_params(const Options& o, const Classifier& clf,
+                                           const Eigen::Ref<const FloatMatrix>& train, Index n,
+                                           std::map<std::pair<std::size_t, Index>, std::string>& settings) {
   auto logits = [&](const FloatMatrix& x) { return clf.logits(x, o.threads); };
-  std::vector<std::unique_ptr<CodeUnderTest>> codes;
+  std::vector<nercc::CodeParams> out;
   for (std::size_t c = 0; c < configs.size(); ++c) {
     const Config& cfg = configs[c];
     nercc::CodeParams p;
-    p.num_queries = k;
+    p.num_queries = o.k;
     p.num_workers = n;
-    std::string note;
+    std::string& note = settings[{c, n}];
     if (cfg.systematic) {
       p.worker_points = nercc::clustered_worker_points(p.resolved_query_points(), n, o.spread);
-      note = "spread " + num(o.spread, 3) + ", lambda 0";
+      note = "clustered worker points, spread " + num(o.spread, 3) + ", lambda_enc = lambda_dec = 0";
     } else if (nercc::scheme_facts(cfg.scheme).has_lambdas) {
       nercc::TuneParams tp;
       tp.code = p;
       tp.scheme = cfg.scheme;
-      tp.stragglers = {s};
-      tp.seed = derive_seed(o.seed, n, s, 0);
+      tp.stragglers.clear();
+      for (Index s = 1; s <= n - o.k; ++s) tp.stragglers.push_back(s);
+      tp.seed = derive_seed(o.seed, n, 0, 0);
       tp.batches = o.tune_batches;
       tp.answered_sets = o.tune_sets;
       p = nercc::tune_lambdas(tp, train, logits).code;
       std::ostringstream l;
-      l << "lambda_enc " << p.lambda_enc << ", lambda_dec " << p.lambda_dec;
+      l << "default points, tuned lambda_enc " << p.lambda_enc << ", lambda_dec " << p.lambda_dec;
       note = l.str();
     } else {
-      note = "Chebyshev points";
+      note = "default points";
     }
-    settings[{c, n}] += (settings[{c, n}].empty() ? "" : "; ") + ("S=" + std::to_string(s) + ": " + note);
-    codes.push_back(make_code(cfg.scheme, p));
+    out.push_back(p);
   }
+  return out;
+}
 
+// Runs every configuration at (N, S) for o.trials trials; appends the estimates to `records`.
+void run_point(const Options& o, const Classifier& clf, const Eigen::Ref<const FloatMatrix>& test,
+               const std::vector<Index>& fallback_pred, const std::vector<nercc::CodeParams>& params, Index n, Index s,
+               std::vector<Record>& records, std::map<std::tuple<std::size_t, Index, Index>, ExactCount>& exact,
+               Checks& checks) {
+  const Index k = o.k;
+  std::vector<std::unique_ptr<CodeUnderTest>> codes;
+  for (std::size_t c = 0; c < configs.size(); ++c) codes.push_back(make_code(configs[c].scheme, params[c]));
+
+  // Model rows per trial: the K queries, then per configuration its coded rows; a systematic
+  // code's first K rows are the queries themselves, so only its companions are evaluated.
+  std::vector<Index> offset;
+  Index rows_per_trial = k;
+  for (const Config& cfg : configs) {
+    offset.push_back(rows_per_trial - (cfg.systematic ? k : 0));  // row of worker w: offset + w
+    rows_per_trial += cfg.systematic ? n - k : n;
+  }
   std::mt19937_64 rng(derive_seed(o.seed, n, s, 1));
-  const Index rows_per_trial = k + Index(codes.size()) * n;
+  FloatMatrix coded(n, test.cols());
   const Index chunk = std::max<Index>(1, 4096 / rows_per_trial);
   for (Index t0 = 0; t0 < o.trials; t0 += chunk) {
     const Index count = std::min(chunk, o.trials - t0);
@@ -227,8 +245,11 @@ void run_point(const Options& o, const Classifier& clf, const Eigen::Ref<const F
       batches.push_back(nercc::random_subset(rng, test.rows(), k));
       auto block = inputs.middleRows(t * rows_per_trial, rows_per_trial);
       for (Index q = 0; q < k; ++q) block.row(q) = test.row(batches.back()[std::size_t(q)]);
-      for (std::size_t c = 0; c < codes.size(); ++c)
-        codes[c]->encode(block.topRows(k), block.middleRows(k + Index(c) * n, n));
+      for (std::size_t c = 0; c < codes.size(); ++c) {
+        codes[c]->encode(block.topRows(k), coded);
+        const Index first = configs[c].systematic ? k : 0;
+        block.middleRows(offset[c] + first, n - first) = coded.bottomRows(n - first);
+      }
       auto ids = nercc::random_subset(rng, n, n - s);
       std::sort(ids.begin(), ids.end());
       answered.push_back(std::move(ids));
@@ -240,7 +261,9 @@ void run_point(const Options& o, const Classifier& clf, const Eigen::Ref<const F
       FloatMatrix got(Index(ids.size()), block.cols());
       for (std::size_t c = 0; c < codes.size(); ++c) {
         const CodeUnderTest& code = *codes[c];
-        for (std::size_t j = 0; j < ids.size(); ++j) got.row(Index(j)) = block.row(k + Index(c) * n + ids[j]);
+        // A systematic worker w < K computes query w itself: its answer is the model's output on it.
+        for (std::size_t j = 0; j < ids.size(); ++j)
+          got.row(Index(j)) = block.row(configs[c].systematic && ids[j] < k ? ids[j] : offset[c] + ids[j]);
         const auto r = code.decode(ids, got);
         if (r.status != nercc::DecodeStatus::ok) throw std::runtime_error("a decode with N - S >= K answers failed");
         const FloatMatrix d = code.at_queries(ids);
@@ -251,10 +274,8 @@ void run_point(const Options& o, const Classifier& clf, const Eigen::Ref<const F
           const bool is_exact = configs[c].systematic && std::binary_search(ids.begin(), ids.end(), q);
           ++ex.total;
           const double lib = library_reliability(r, q);
-          if constexpr (has_reliability<nercc::DecodeResult<float>>::value) {
-            const bool lib_exact = r.provenance[std::size_t(q)] == nercc::QueryProvenance::exact;
-            if (lib_exact != is_exact) ++checks.provenance_mismatch;
-          }
+          const int lib_exact = library_says_exact(r, q);
+          if (lib_exact >= 0 && (lib_exact == 1) != is_exact) ++checks.provenance_mismatch;
           if (is_exact) {
             ++ex.exact;
             ex.exact_agree += agrees ? 1 : 0;
@@ -317,6 +338,9 @@ Summary summarise(const Options& o, const std::vector<Record>& records, std::siz
   return sm;
 }
 
+// Estimates farther than this (in query spacings) from every answer: the hard subset.
+constexpr double hard_distance = 0.25;
+
 // Scores shown in the plot (besides the oracle and the random order).
 const std::vector<int> plotted = {geometric, row_l1, loo_shift, margin, margin_x_geo, margin_over_loo};
 
@@ -332,15 +356,20 @@ void write_curves(const fs::path& file, const std::vector<Record>& records, std:
     oracle.push_back({(r.agrees ? 2.0 : 0.0) + (r.fallback_agrees ? 0.0 : 1.0), r.agrees, r.fallback_agrees});
     random_order.push_back({0.0, r.agrees, r.fallback_agrees});
   }
+  std::vector<double> grid;
+  for (int i = 0; i <= 50; ++i) grid.push_back(double(i) / 50.0);
+  std::vector<std::vector<double>> columns;
+  for (const auto& e : by) columns.push_back(relacc_curve(e, exact, grid));
+  columns.push_back(relacc_curve(oracle, exact, grid));
+  columns.push_back(relacc_curve(random_order, exact, grid));
   std::ofstream f(file);
   f << "# q";
   for (int sc : plotted) f << ' ' << score_name(sc);
   f << " oracle random\n";
-  for (int i = 0; i <= 50; ++i) {
-    const double q = double(i) / 50.0;
-    f << q;
-    for (const auto& e : by) f << ' ' << relacc_with_fallback(e, exact, q);
-    f << ' ' << relacc_with_fallback(oracle, exact, q) << ' ' << relacc_with_fallback(random_order, exact, q) << '\n';
+  for (std::size_t i = 0; i < grid.size(); ++i) {
+    f << grid[i];
+    for (const auto& c : columns) f << ' ' << c[i];
+    f << '\n';
   }
 }
 
@@ -404,10 +433,12 @@ int main(int argc, char** argv) {
     std::map<std::pair<std::size_t, Index>, std::string> settings;
     Checks checks;
     ProgressBar bar("reliability " + to_string(o.model), Index(points.size()), o.progress);
+    std::map<Index, std::vector<nercc::CodeParams>> params;
     for (std::size_t i = 0; i < points.size(); ++i) {
-      bar.update(Index(i), "N" + std::to_string(points[i].first) + " S" + std::to_string(points[i].second));
-      run_point(o, clf, train, test, fallback_pred, points[i].first, points[i].second, records, exact, checks,
-                settings);
+      const auto [n, s] = points[i];
+      bar.update(Index(i), "N" + std::to_string(n) + " S" + std::to_string(s));
+      if (!params.count(n)) params[n] = code_params(o, clf, train, n, settings);
+      run_point(o, clf, test, fallback_pred, params[n], n, s, records, exact, checks);
     }
     bar.update(Index(points.size()), "done");
     bar.finish();
@@ -430,7 +461,7 @@ int main(int argc, char** argv) {
       }
       csv << '\n';
     };
-    std::map<std::pair<std::size_t, Index>, Summary> pooled;
+    std::map<std::pair<std::size_t, Index>, Summary> pooled, hard;
     std::size_t exact_total = 0, exact_agree = 0;
     for (std::size_t c = 0; c < configs.size(); ++c)
       for (Index n : ns) {
@@ -446,6 +477,10 @@ int main(int argc, char** argv) {
               derive_seed(o.seed, n, s, 10 + int(c)));
           row_out(configs[c].name, n, std::to_string(s), sm);
         }
+        hard[{c, n}] = summarise(
+            o, records, 0, 0,
+            [&](const Record& r) { return r.config == c && r.n == n && -r.scores[geometric] >= hard_distance; },
+            derive_seed(o.seed, n, 0, 30 + int(c)));
         pooled[{c, n}] = summarise(
             o, records, ex_n, tot_n, [&](const Record& r) { return r.config == c && r.n == n; },
             derive_seed(o.seed, n, 0, 20 + int(c)));
@@ -471,20 +506,28 @@ int main(int argc, char** argv) {
        << checks.library_compared << " estimates compared, max |difference| " << checks.library_max_diff << ", "
        << checks.library_missing << " without a library score, " << checks.provenance_mismatch
        << " provenance mismatches.\n\n";
-    md << "## AUC per configuration (pooled over S)\n\n| config | N | estimates | agree | fallback agrees |";
-    for (int sc = 0; sc < score_count; ++sc) md << ' ' << score_name(sc) << " |";
-    md << "\n|---|---|---|---|---|";
-    for (int sc = 0; sc < score_count; ++sc) md << "---|";
-    md << '\n';
-    for (const auto& [key, sm] : pooled) {
-      md << "| " << configs[key.first].name << " | " << key.second << " | " << sm.estimates << " | " << num(sm.agree)
-         << " | " << num(sm.fallback_agree) << " |";
-      for (int sc = 0; sc < score_count; ++sc) {
-        const AucEstimate& a = sm.auc[std::size_t(sc)];
-        md << ' ' << num(a.auc) << (std::isnan(a.lo) ? "" : " [" + num(a.lo, 2) + ", " + num(a.hi, 2) + "]") << " |";
-      }
+    auto auc_table = [&](const std::map<std::pair<std::size_t, Index>, Summary>& sums) {
+      md << "| config | N | estimates | agree | fallback agrees |";
+      for (int sc = 0; sc < score_count; ++sc) md << ' ' << score_name(sc) << " |";
+      md << "\n|---|---|---|---|---|";
+      for (int sc = 0; sc < score_count; ++sc) md << "---|";
       md << '\n';
-    }
+      for (const auto& [key, sm] : sums) {
+        md << "| " << configs[key.first].name << " | " << key.second << " | " << sm.estimates << " | "
+           << num(sm.agree) << " | " << num(sm.fallback_agree) << " |";
+        for (int sc = 0; sc < score_count; ++sc) {
+          const AucEstimate& a = sm.auc[std::size_t(sc)];
+          md << ' ' << num(a.auc) << (std::isnan(a.lo) ? "" : " [" + num(a.lo, 2) + ", " + num(a.hi, 2) + "]")
+             << " |";
+        }
+        md << '\n';
+      }
+    };
+    md << "## AUC per configuration (pooled over S)\n\n";
+    auc_table(pooled);
+    md << "\n## AUC among the estimates with no answer within a quarter spacing (r >= " << hard_distance
+       << ")\n\nWhere the geometric score has little left to say: which score still ranks these?\n\n";
+    auc_table(hard);
     md << "\n## Best fallback cut per configuration (pooled over S)\n\n"
           "RelAcc over all queries with no fallback, with the fallback for every estimate, and at the fraction q of "
           "estimates (lowest scores first) that maximises it, with the score threshold there.\n\n"

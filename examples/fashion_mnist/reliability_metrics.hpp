@@ -23,33 +23,51 @@ struct ScoredEstimate {
   bool fallback_agrees;
 };
 
+namespace detail {
+// The estimates sorted by score, as blocks of tied scores: [begin, end) into order.
+struct TieBlocks {
+  std::vector<std::size_t> order, ends;
+  explicit TieBlocks(const std::vector<double>& scores) : order(scores.size()) {
+    for (double s : scores)
+      if (std::isnan(s)) throw std::invalid_argument("roc_auc: a score is NaN");
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+    for (std::size_t i = 0; i < order.size();) {
+      std::size_t j = i;
+      while (j < order.size() && scores[order[j]] == scores[order[i]]) ++j;
+      ends.push_back(j);
+      i = j;
+    }
+  }
+  // AUC with estimate i counted weight[i] times: for each block, its positives beat the negatives
+  // of the blocks below and tie with its own (the Mann-Whitney U with average ranks). O(n).
+  template <class Weight>
+  double auc(const std::vector<bool>& positive, Weight weight) const {
+    double below = 0, u = 0, pos = 0, neg = 0;
+    std::size_t begin = 0;
+    for (std::size_t end : ends) {
+      double p = 0, q = 0;
+      for (std::size_t t = begin; t < end; ++t) (positive[order[t]] ? p : q) += weight(order[t]);
+      u += p * (below + 0.5 * q);
+      below += q;
+      pos += p;
+      neg += q;
+      begin = end;
+    }
+    if (pos == 0 || neg == 0) return std::numeric_limits<double>::quiet_NaN();
+    return u / (pos * neg);
+  }
+};
+}  // namespace detail
+
 /// ROC AUC of `scores` for the positives `positive` (agreeing estimates): the probability that
-/// a random positive scores above a random negative, ties counting one half. Mann-Whitney U
-/// from average ranks, O(n log n). NaN when either class is empty. Throws std::invalid_argument
-/// for mismatched sizes or a NaN score (it has no rank).
+/// a random positive scores above a random negative, ties counting one half (Mann-Whitney U,
+/// O(n log n)). NaN when either class is empty. Throws std::invalid_argument for mismatched
+/// sizes or a NaN score (it has no rank).
 inline double roc_auc(const std::vector<double>& scores, const std::vector<bool>& positive) {
   if (scores.size() != positive.size())
     throw std::invalid_argument("roc_auc: scores and positive differ in size");
-  const std::size_t n = scores.size();
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), std::size_t(0));
-  for (double s : scores)
-    if (std::isnan(s)) throw std::invalid_argument("roc_auc: a score is NaN");
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
-  double rank_sum = 0.0;  // sum of the positives' ranks (1-based, ties averaged)
-  std::size_t positives = 0;
-  for (std::size_t i = 0; i < n;) {
-    std::size_t j = i;
-    while (j < n && scores[order[j]] == scores[order[i]]) ++j;
-    const double mean_rank = 0.5 * double(i + 1 + j);  // ranks i+1..j
-    for (std::size_t t = i; t < j; ++t)
-      if (positive[order[t]]) rank_sum += mean_rank, ++positives;
-    i = j;
-  }
-  const std::size_t negatives = n - positives;
-  if (positives == 0 || negatives == 0) return std::numeric_limits<double>::quiet_NaN();
-  const double u = rank_sum - 0.5 * double(positives) * double(positives + 1);
-  return u / (double(positives) * double(negatives));
+  return detail::TieBlocks(scores).auc(positive, [](std::size_t) { return 1.0; });
 }
 
 /// AUC with a percentile bootstrap interval (resampling the estimates with replacement).
@@ -59,23 +77,23 @@ struct AucEstimate {
   double hi = std::numeric_limits<double>::quiet_NaN();  ///< 97.5th percentile
 };
 
+/// Each resample is a multiplicity per estimate, so the sort is done once: O(n log n + B n).
 inline AucEstimate bootstrap_auc(const std::vector<double>& scores, const std::vector<bool>& positive,
                                  int resamples, std::uint64_t seed) {
+  if (scores.size() != positive.size())
+    throw std::invalid_argument("bootstrap_auc: scores and positive differ in size");
   AucEstimate e;
-  e.auc = roc_auc(scores, positive);
+  const detail::TieBlocks blocks(scores);
+  e.auc = blocks.auc(positive, [](std::size_t) { return 1.0; });
   if (std::isnan(e.auc) || resamples < 1) return e;
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<std::size_t> pick(0, scores.size() - 1);
-  std::vector<double> s(scores.size()), values;
-  std::vector<bool> p(scores.size());
+  std::vector<double> count(scores.size()), values;
   values.reserve(std::size_t(resamples));
   for (int b = 0; b < resamples; ++b) {
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      const std::size_t j = pick(rng);
-      s[i] = scores[j];
-      p[i] = positive[j];
-    }
-    const double a = roc_auc(s, p);
+    std::fill(count.begin(), count.end(), 0.0);
+    for (std::size_t i = 0; i < scores.size(); ++i) count[pick(rng)] += 1.0;
+    const double a = blocks.auc(positive, [&](std::size_t i) { return count[i]; });
     if (!std::isnan(a)) values.push_back(a);  // a resample of one class has no AUC
   }
   if (values.empty()) return e;
@@ -87,54 +105,71 @@ inline AucEstimate bootstrap_auc(const std::vector<double>& scores, const std::v
 }
 
 /// RelAcc over all queries (the `exact` ones agree by definition) when the fallback answers the
-/// fraction q of the estimates with the lowest scores. Within a block of tied scores straddling
-/// the cut, the expectation over random tie-breaking. q in [0, 1].
-inline double relacc_with_fallback(std::vector<ScoredEstimate> estimates, std::size_t exact, double q) {
-  if (!(q >= 0.0 && q <= 1.0)) throw std::invalid_argument("relacc_with_fallback: q must lie in [0, 1]");
+/// fraction q of the estimates with the lowest scores, for each q of `fractions` (in [0, 1]).
+/// Within a block of tied scores straddling the cut, the expectation over random tie-breaking.
+inline std::vector<double> relacc_curve(std::vector<ScoredEstimate> estimates, std::size_t exact,
+                                        const std::vector<double>& fractions) {
+  for (double q : fractions)
+    if (!(q >= 0.0 && q <= 1.0)) throw std::invalid_argument("relacc_curve: a fraction lies outside [0, 1]");
   const std::size_t n = estimates.size();
-  if (n + exact == 0) return std::numeric_limits<double>::quiet_NaN();
+  if (n + exact == 0) return std::vector<double>(fractions.size(), std::numeric_limits<double>::quiet_NaN());
   std::sort(estimates.begin(), estimates.end(),
             [](const ScoredEstimate& a, const ScoredEstimate& b) { return a.score < b.score; });
-  const double cut = q * double(n);  // estimates [0, cut) go to the fallback
-  double right = double(exact);
+  struct Block {
+    double begin, size, agree, fallback;
+  };
+  std::vector<Block> blocks;
   for (std::size_t i = 0; i < n;) {
+    Block b{double(i), 0, 0, 0};
     std::size_t j = i;
-    double agree = 0, fallback = 0;
-    while (j < n && estimates[j].score == estimates[i].score) {
-      agree += estimates[j].agrees ? 1 : 0;
-      fallback += estimates[j].fallback_agrees ? 1 : 0;
-      ++j;
+    for (; j < n && estimates[j].score == estimates[i].score; ++j) {
+      b.agree += estimates[j].agrees ? 1 : 0;
+      b.fallback += estimates[j].fallback_agrees ? 1 : 0;
     }
-    const double block = double(j - i);
-    const double sent = std::clamp(cut - double(i), 0.0, block) / block;  // fraction of the block sent
-    right += sent * fallback + (1.0 - sent) * agree;
+    b.size = double(j - i);
+    blocks.push_back(b);
     i = j;
   }
-  return right / double(n + exact);
+  std::vector<double> out;
+  for (double q : fractions) {
+    const double cut = q * double(n);  // estimates [0, cut) go to the fallback
+    double right = double(exact);
+    for (const Block& b : blocks) {
+      const double sent = std::clamp(cut - b.begin, 0.0, b.size) / b.size;  // fraction of the block sent
+      right += sent * b.fallback + (1.0 - sent) * b.agree;
+    }
+    out.push_back(right / double(n + exact));
+  }
+  return out;
 }
 
-/// The fraction q (on a grid of `steps` + 1 points) that maximises relacc_with_fallback, the
-/// RelAcc there, and the score below which estimates go to the fallback (the q-quantile).
+inline double relacc_with_fallback(const std::vector<ScoredEstimate>& estimates, std::size_t exact, double q) {
+  if (!(q >= 0.0 && q <= 1.0)) throw std::invalid_argument("relacc_with_fallback: q must lie in [0, 1]");
+  return relacc_curve(estimates, exact, {q})[0];
+}
+
+/// The fraction q (on a grid of `steps` + 1 points) that maximises the RelAcc of relacc_curve,
+/// the RelAcc there, and the score below which estimates go to the fallback (the q-quantile).
 struct BestCut {
   double q = 0, relacc = 0, threshold = -std::numeric_limits<double>::infinity();
 };
 
 inline BestCut best_cut(const std::vector<ScoredEstimate>& estimates, std::size_t exact, int steps) {
-  BestCut best;
-  best.relacc = relacc_with_fallback(estimates, exact, 0.0);
+  std::vector<double> grid;
+  for (int i = 0; i <= steps; ++i) grid.push_back(double(i) / double(steps));
+  const std::vector<double> curve = relacc_curve(estimates, exact, grid);
   std::vector<double> sorted;
   for (const auto& e : estimates) sorted.push_back(e.score);
   std::sort(sorted.begin(), sorted.end());
-  for (int i = 1; i <= steps; ++i) {
-    const double q = double(i) / double(steps);
-    const double r = relacc_with_fallback(estimates, exact, q);
-    if (r > best.relacc + 1e-12) {
-      best.q = q;
-      best.relacc = r;
-      const std::size_t at = std::min(sorted.size() - 1, std::size_t(q * double(sorted.size())));
-      best.threshold = q >= 1.0 ? std::numeric_limits<double>::infinity() : sorted[at];
+  BestCut best;
+  best.relacc = curve[0];
+  for (int i = 1; i <= steps; ++i)
+    if (curve[std::size_t(i)] > best.relacc + 1e-12) {
+      best.q = grid[std::size_t(i)];
+      best.relacc = curve[std::size_t(i)];
+      const std::size_t at = std::min(sorted.size() - 1, std::size_t(best.q * double(sorted.size())));
+      best.threshold = i == steps ? std::numeric_limits<double>::infinity() : sorted[at];
     }
-  }
   return best;
 }
 

@@ -106,3 +106,15 @@ TEST_CASE("relacc_with_fallback: the ends of the curve and ties") {
   CHECK(relacc_with_fallback(e, 2, 0.75) == Approx((2 + 1 + 0 + 1.5) / 6.0));
   CHECK_THROWS_AS(relacc_with_fallback(e, 2, 1.5), std::invalid_argument);
 }
+
+TEST_CASE("bootstrap weights: integer multiplicities give the AUC of the replicated sample") {
+  const std::vector<double> s{0.3, 0.1, 0.3, 0.8, 0.5, 0.1};
+  const std::vector<bool> p{true, false, false, true, false, true};
+  const std::vector<double> w{2, 0, 1, 3, 1, 1};
+  std::vector<double> rs;
+  std::vector<bool> rp;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    for (int c = 0; c < int(w[i]); ++c) rs.push_back(s[i]), rp.push_back(p[i]);
+  const nercc_examples::detail::TieBlocks blocks(s);
+  CHECK(blocks.auc(p, [&](std::size_t i) { return w[i]; }) == Approx(roc_auc(rs, rp)).epsilon(1e-12));
+}

@@ -91,6 +91,16 @@ double library_reliability(const R& r, Index k) {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
+/// 1 when DecodeResult::provenance says query k is exact, 0 when it says otherwise, -1 without it.
+template <class R>
+int library_says_exact(const R& r, Index k) {
+  if constexpr (has_reliability<R>::value) {
+    using Provenance = std::decay_t<decltype(r.provenance[0])>;
+    return r.provenance[std::size_t(k)] == Provenance::exact ? 1 : 0;
+  }
+  return -1;
+}
+
 /// A spline or Berrut code under test: encoder, decoder, and a second decoder with the worker
 /// points as its query points (row w of its decoding matrix predicts worker w's answer from the
 /// others: the leave-one-out residual).
