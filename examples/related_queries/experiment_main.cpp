@@ -178,8 +178,10 @@ int main(int argc, char** argv) try {
                 ex::tune_code<Scheme>(w, k, n, layout, kind, ss, o.spreads, std::uint64_t(o.seed), model);
             const auto errors = ex::evaluate_missing_queries<Scheme>(w, tuned.code, kind, o.groups, ss,
                                                                      std::uint64_t(o.seed) + 1, model, reference);
-            for (const auto& e : errors) rows.push_back(ex::make_row(Scheme::name, layout, kind, tuned, e));
-            if (!o.quiet) ex::print_row(rows.back());
+            for (const auto& e : errors) {
+              rows.push_back(ex::make_row(Scheme::name, layout, kind, tuned, e));
+              if (!o.quiet) ex::print_row(rows.back());
+            }
           };
           run(nercc::SplineScheme{});
           run(nercc::BerrutScheme{});

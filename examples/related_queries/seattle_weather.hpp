@@ -57,16 +57,13 @@ inline double parse_field(const std::string& text, const std::string& where, con
 
 /// Reads the CSV (header "date,precipitation,temp_max,temp_min,wind,weather", dates yyyy/mm/dd).
 /// The days must follow each other without a gap: the forecasting windows assume one row per day.
-/// Throws std::runtime_error naming the file, the line and the field; a missing default file
-/// names the Debian package to install.
+/// Throws std::runtime_error naming the file, the line and the field; a missing file names the
+/// Debian package to install.
 inline std::vector<WeatherDay> load_seattle_weather(const std::string& path = seattle_weather_default_path) {
   std::ifstream in(path);
-  if (!in) {
-    std::string hint = path == seattle_weather_default_path
-                           ? " (install Debian's python3-vega-datasets: apt-get install python3-vega-datasets)"
-                           : "";
-    throw std::runtime_error("cannot open " + path + hint);
-  }
+  if (!in)
+    throw std::runtime_error("cannot open " + path + " (Debian's python3-vega-datasets installs the data at " +
+                             seattle_weather_default_path + ": apt-get install python3-vega-datasets)");
   std::string line;
   if (!std::getline(in, line) || line.rfind("date,precipitation,temp_max,temp_min,wind", 0) != 0)
     throw std::runtime_error(path + ": line 1 is not the header date,precipitation,temp_max,temp_min,wind,weather");

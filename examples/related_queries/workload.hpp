@@ -148,7 +148,11 @@ inline ForecastWorkload make_forecast_workload(const std::vector<WeatherDay>& da
 
 /// How the K queries of a group relate.
 enum class GroupKind {
-  related,    ///< K consecutive windows (one stream, one request)
+  /// K consecutive windows (one stream, one request). Window q + j holds the target day of
+  /// window q for j >= horizon, so an estimate of a lost query decoded from its neighbours has
+  /// seen its truth: against the observations it is optimistic; against the model's own
+  /// forecast (what the lost worker would have returned) it is not.
+  related,
   unrelated,  ///< K windows drawn at random without replacement (the control)
 };
 
