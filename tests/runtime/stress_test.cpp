@@ -13,6 +13,7 @@
 #include <deque>
 #include <map>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 using namespace nercc_test;
@@ -116,9 +117,23 @@ class ChaosTransport {
 
 namespace {
 
-// Every query of `groups` random groups gets exactly one outcome; with `early_release`, on a
-// systematic layout, some complete early with their own worker's answer.
-void stress(long groups, bool early_release) {
+struct StressOptions {
+  bool early_release = false;  // on a systematic layout: some queries complete early
+  rt::HedgeTarget hedge = rt::HedgeTarget::off;  // backups (cancelled, late, failing like any call)
+  bool fallback = false;       // a fallback model answers the queries left without a value
+};
+
+// A cheap stand-in for a distilled model; throws now and then, like any user code.
+Mat stress_fallback(const Eigen::Ref<const Mat>& x) {
+  if (x(0, 0) > 1.2) throw std::runtime_error("fallback down");
+  Mat y(1, 2);
+  y << x.sum(), x(0, 1);
+  return y;
+}
+
+// Every query of `groups` random groups gets exactly one outcome, whatever path produced it.
+void stress(long groups, StressOptions opt) {
+  const bool early_release = opt.early_release;
   const Index k = 2;
   const long total = groups * long(k);
   auto clock = std::make_shared<rt::ManualClock>();
@@ -143,11 +158,20 @@ void stress(long groups, bool early_release) {
     p.early_release = true;
     p.code.worker_points = nercc::clustered_worker_points(p.code.resolved_query_points(), 5, 0.1);
   }
-  std::unique_ptr<rt::Runtime<double>> runtime(new rt::Runtime<double>(p, chaos.transport(), clock));
+  if (opt.hedge != rt::HedgeTarget::off) {
+    p.hedge.target = opt.hedge;
+    if (opt.hedge == rt::HedgeTarget::spare) p.hedge.spare_workers = 2;  // the chaos serves any index
+    p.hedge.delay = milliseconds(2);
+    p.hedge.budget_fraction = 0.2;
+    p.hedge.budget_burst = 5;
+  }
+  rt::Fallback<double> fallback;
+  if (opt.fallback) fallback = stress_fallback;
+  std::unique_ptr<rt::Runtime<double>> runtime(new rt::Runtime<double>(p, chaos.transport(), clock, fallback));
 
   std::vector<std::atomic<int>> seen(static_cast<std::size_t>(total));
   for (auto& s : seen) s.store(0);
-  std::atomic<long> outcomes{0}, ok{0};
+  std::atomic<long> outcomes{0}, ok{0}, hedged{0}, by_fallback{0};
   std::atomic<int> submitters_done{0};
   auto submitter = [&](long begin, long end, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
@@ -158,6 +182,8 @@ void stress(long groups, bool early_release) {
       runtime->submit(x, [&, i](rt::QueryOutcome<double>&& o) {
         seen[std::size_t(i)].fetch_add(1);
         if (o.ok()) ok.fetch_add(1);
+        if (o.ok() && o.hedged) hedged.fetch_add(1);
+        if (o.ok() && o.provenance == rt::Provenance::fallback) by_fallback.fetch_add(1);
         outcomes.fetch_add(1);
       });
     }
@@ -197,25 +223,63 @@ void stress(long groups, bool early_release) {
   CHECK(m.answers_non_finite > 0);
   CHECK(m.answers_bad_shape > 0);
   CHECK(m.groups_decided_deadline > 0);
-  CHECK(m.too_few_answers > 0);
+  if (!opt.fallback) CHECK(m.too_few_answers > 0);
   CHECK(ok.load() > 0);  // the mix of outcomes depends on thread scheduling against the driven clock
   if (early_release) CHECK(m.released_early > 0);
   else CHECK(m.released_early == 0);
+  CHECK(long(m.hedged_answers) == hedged.load());
+  CHECK(long(m.fallback_answers) == by_fallback.load());
+  if (opt.hedge != rt::HedgeTarget::off) {
+    CHECK(m.hedges_sent > 0);
+    CHECK(m.hedges_won > 0);
+    CHECK(m.hedges_cancelled > 0);
+    CHECK(m.hedged_answers > 0);
+    // The budget's bound: backups <= burst + fraction x primary calls.
+    CHECK(double(m.hedges_sent) <= p.hedge.budget_burst + p.hedge.budget_fraction * double(m.calls_sent));
+  } else {
+    CHECK(m.hedges_sent == 0);
+    CHECK(m.hedged_answers == 0);
+  }
+  if (opt.fallback) {
+    CHECK(m.fallback_answers > 0);
+    CHECK(m.fallback_failed > 0);
+  } else {
+    CHECK(m.fallback_answers == 0);
+  }
   WARN("stress: " << m.groups_formed << " groups, " << m.submitted << " queries, " << m.completed_ok << " ok, "
                   << m.too_few_answers << " too few answers, " << m.late_answers << " late answers, "
                   << m.calls_cancelled << " cancelled calls, " << m.answers_failed << " failed calls, " << tick
-                  << " ticks; " << m.released_early << " released early; lost " << lost << ", duplicated "
-                  << duplicated);
+                  << " ticks; " << m.released_early << " released early; " << m.hedges_sent << " hedges sent, "
+                  << m.hedges_won << " won, " << m.hedges_cancelled << " losers cancelled, " << m.hedge_answers_discarded
+                  << " losers' answers discarded, " << m.hedges_refused_budget << " refused by the budget; "
+                  << m.fallback_answers << " fallback answers; lost " << lost << ", duplicated " << duplicated);
 }
 
 }  // namespace
 
 TEST_CASE("runtime stress: every query of >= 10^5 random groups gets exactly one outcome", "[runtime][stress]") {
-  stress(stress_groups(), false);
+  stress(stress_groups(), StressOptions{});
 }
 
 TEST_CASE("runtime stress: early release on a systematic layout, exactly one outcome per query", "[runtime][stress]") {
-  stress(stress_groups() / 4, true);
+  StressOptions o;
+  o.early_release = true;
+  stress(stress_groups() / 4, o);
+}
+
+TEST_CASE("runtime stress: hedging on spares with early release and a fallback, exactly one outcome per query",
+          "[runtime][stress][hedge]") {
+  StressOptions o;
+  o.early_release = true;
+  o.hedge = rt::HedgeTarget::spare;
+  o.fallback = true;
+  stress(stress_groups() / 4, o);
+}
+
+TEST_CASE("runtime stress: hedging onto answered workers, exactly one outcome per query", "[runtime][stress][hedge]") {
+  StressOptions o;
+  o.hedge = rt::HedgeTarget::answered;
+  stress(stress_groups() / 4, o);
 }
 
 TEST_CASE("runtime overload: 2-10x capacity keeps memory bounded, lowers redundancy, sheds, restores", "[runtime][stress]") {
