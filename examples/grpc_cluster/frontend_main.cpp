@@ -74,12 +74,13 @@ TurnResult run_turn(const FrontendArgs& a, WorkerPool& pool, const Dataset& data
   const rt::RuntimeParams& p = config.params;
   const auto rpc_timeout = std::chrono::milliseconds(std::int64_t(a.deadline_ms) + 1000);
   std::vector<int> ports = pool.ports();
-  ports.resize(std::size_t(p.code.num_workers));
+  ports.resize(std::size_t(config.workers()));
   auto cluster = std::make_unique<GrpcTransport>(ports, rpc_timeout);
   if (!cluster->wait_connected(std::chrono::seconds(30))) throw std::runtime_error("could not connect to the workers");
 
   struct Record {
     bool done = false, ok = false;
+    bool hedged = false;
     int cls = -1;
     double latency_ms = 0;
     rt::Provenance provenance = rt::Provenance::estimated;
@@ -109,6 +110,7 @@ TurnResult run_turn(const FrontendArgs& a, WorkerPool& pool, const Dataset& data
           r.cls = argmax(o.value.data(), m_out);
           r.latency_ms = o.latency_seconds * 1e3;
           r.provenance = o.provenance;
+          r.hedged = o.hedged;
         }
         std::lock_guard<std::mutex> guard(m);
         r.done = true;
@@ -139,6 +141,7 @@ TurnResult run_turn(const FrontendArgs& a, WorkerPool& pool, const Dataset& data
       ++t.ok;
       t.latency_ms.push_back(r.latency_ms);
       ++t.provenance[rt::to_string(r.provenance)];
+      if (r.hedged) ++t.hedged;
       if (r.cls == data.reference_class[std::size_t((first + i) % data.count)]) ++t.agree;
     }
   }

@@ -54,13 +54,39 @@ inline void uncoded(rt::RuntimeParams& p, const PolicyContext& c, double deadlin
   p.early_release = true;
   p.deadline = ms(deadline_ms);
 }
-// Today's layout: default (Chebyshev) points, decided at the quorum N - S with S = N - K.
+// Hedged requests as deployed against tails: each query on its own worker (K = 8 of the N), a
+// backup copy to one of the other N - K workers (spares) once a call is slower than the p90 of
+// recent calls (10 ms until 50 calls were seen), the first answer wins and the other copy is
+// cancelled. The budget lets backups be at most (N - K) / K of the calls (capped at 1), the
+// extra load the coded policies' N - K workers carry. At N = K there is no spare: a backup goes
+// to a worker of the same group that has answered, at most 10% of the calls.
+inline void hedged(rt::RuntimeParams& p, const PolicyContext& c) {
+  p.scheme = nercc::SchemeKind::uncoded;
+  p.code.num_queries = c.k;
+  p.code.num_workers = c.k;
+  p.early_release = true;
+  p.deadline = ms(c.deadline_ms);
+  rt::HedgeParams& h = p.hedge;
+  h.percentile = 90;
+  h.min_samples = 50;
+  h.delay = ms(10);
+  if (c.n > c.k) {
+    h.target = rt::HedgeTarget::spare;
+    h.spare_workers = c.n - c.k;
+    h.budget_fraction = std::min(1.0, double(c.n - c.k) / double(c.k));
+  } else {
+    h.target = rt::HedgeTarget::answered;
+    h.budget_fraction = 0.1;
+  }
+}
+// Today's layout: default (Chebyshev) points, decided at the quorum N - S with S = ceil((N - K) / 2)
+// (as today's demo, S = 4 at N - K = 8): S = N - K would decode every group from K answers only.
 inline void default_layout(rt::RuntimeParams& p, const PolicyContext& c, nercc::SchemeKind kind) {
   p.scheme = kind;
   p.code.num_queries = c.k;
   p.code.num_workers = c.n;
   p.code.lambda_dec = kind == nercc::SchemeKind::spline ? c.lambda_dec : 0.0;
-  p.stragglers = c.n - c.k;
+  p.stragglers = (c.n - c.k + 1) / 2;
   p.deadline = ms(c.deadline_ms);
 }
 // Systematic layout (worker k at query point k, companions clustered next to the query points,
@@ -88,6 +114,8 @@ inline const std::vector<Policy>& all_policies() {
        [](nercc::runtime::RuntimeParams& p, const PolicyContext& c) { d::uncoded(p, c, c.deadline_ms); }},
       {"uncoded_fallback", "uncoded + deadline + fallback", false, true, true,
        [](nercc::runtime::RuntimeParams& p, const PolicyContext& c) { d::uncoded(p, c, c.grace_ms); }},
+      {"hedged", "hedged requests (p90)", false, false, false,
+       [](nercc::runtime::RuntimeParams& p, const PolicyContext& c) { d::hedged(p, c); }},
       {"replication", "replication", true, false, false,
        [](nercc::runtime::RuntimeParams& p, const PolicyContext& c) {
          // Worker n computes query n mod K: N = rK gives r replicas each; otherwise the first
@@ -124,6 +152,11 @@ struct Configuration {
   double ratio = 1;
   double deadline_ms = 0;  ///< the deadline it runs with (T for uses_grace policies)
   nercc::runtime::RuntimeParams params;
+
+  /// Workers the transport serves: the code's N and the hedge's spares.
+  nercc::Index workers() const {
+    return params.code.num_workers + (params.hedge.target == nercc::runtime::HedgeTarget::spare ? params.hedge.spare_workers : 0);
+  }
 
   std::string label() const {
     if (!policy->uses_grace) return policy->label;
@@ -171,6 +204,9 @@ inline std::vector<Configuration> configurations(const FrontendArgs& a) {
         r.admission_capacity = std::size_t(std::min<std::int64_t>(a.queries, 1 << 16));
         p->configure(r, c);
         r.validate();
+        if (cfg.workers() != c.n)
+          throw std::logic_error(std::string("policy ") + p->name + " uses " + std::to_string(cfg.workers()) +
+                                 " workers, not the redundancy's " + std::to_string(c.n));
         out.push_back(std::move(cfg));
       }
     }

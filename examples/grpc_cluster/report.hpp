@@ -47,19 +47,16 @@ inline const Counter reported_counters[] = {
     {"redundancy_lowered", &nercc::runtime::RuntimeMetrics::redundancy_lowered},
 };
 
-/// The provenances the table shows, in order (QueryOutcome::provenance by name; a name the
-/// runtime does not produce stays 0).
-inline const char* const reported_provenances[] = {"exact", "estimated", "fallback", "hedged"};
-
 /// One configuration's queries in one round (or pooled over rounds).
 struct TurnResult {
   std::vector<double> latency_ms;  // answered queries; sorted by finish()
   std::int64_t queries = 0, ok = 0, agree = 0, missing = 0, lost = 0;
   std::map<std::string, std::int64_t> provenance;  // answered queries by provenance name
+  std::int64_t hedged = 0;  // answered queries whose value came from a backup copy (any provenance)
 
   void merge(const TurnResult& r) {
     latency_ms.insert(latency_ms.end(), r.latency_ms.begin(), r.latency_ms.end());
-    queries += r.queries, ok += r.ok, agree += r.agree, missing += r.missing, lost += r.lost;
+    queries += r.queries, ok += r.ok, agree += r.agree, missing += r.missing, lost += r.lost, hedged += r.hedged;
     for (const auto& [name, count] : r.provenance) provenance[name] += count;
   }
   void finish() { std::sort(latency_ms.begin(), latency_ms.end()); }
@@ -75,6 +72,7 @@ struct TurnResult {
     const auto it = provenance.find(name);
     return queries ? double(it == provenance.end() ? 0 : it->second) / double(queries) : std::nan("");
   }
+  double hedged_share() const { return queries ? double(hedged) / double(queries) : std::nan(""); }
   double missing_share() const { return queries ? double(missing) / double(queries) : std::nan(""); }
 };
 
@@ -95,7 +93,7 @@ inline const std::vector<Figure>& figures() {
       {"exact", "exact %", [](const TurnResult& r) { return r.share("exact"); }, 1, 100},
       {"estimated", "estimated %", [](const TurnResult& r) { return r.share("estimated"); }, 1, 100},
       {"fallback", "fallback %", [](const TurnResult& r) { return r.share("fallback"); }, 1, 100},
-      {"hedged", "hedged %", [](const TurnResult& r) { return r.share("hedged"); }, 1, 100},
+      {"hedged", "hedged %", [](const TurnResult& r) { return r.hedged_share(); }, 1, 100},
       {"missing", "missing %", [](const TurnResult& r) { return r.missing_share(); }, 1, 100},
   };
   return f;
@@ -180,7 +178,7 @@ inline std::string markdown(const FrontendArgs& a, const std::vector<ConfigResul
     for (const auto& r : results) {
       if (r.config.ratio != ratio) continue;
       const auto& p = r.config.params;
-      o << "| " << r.config.label() << " | " << p.code.num_queries << " | " << p.code.num_workers << " | "
+      o << "| " << r.config.label() << " | " << p.code.num_queries << " | " << r.config.workers() << " | "
         << p.stragglers << " | " << r.config.deadline_ms;
       for (const auto& f : figures()) {
         const auto [lo, hi] = r.spread(f);
@@ -207,19 +205,24 @@ inline std::string markdown(const FrontendArgs& a, const std::vector<ConfigResul
     << a.latency.max_ms << " ms. Group timeout " << a.group_timeout_ms << " ms for every policy.\n\n"
     << "Policies. uncoded: K = N, each query on its own worker, leaving with its answer (early release); "
        "the deadline then fails it (missing). uncoded + deadline + fallback: the same with deadline T, after which "
-       "the fallback model answers. replication: K queries on N workers, worker n computing query n mod K (N = rK: "
+       "the fallback model answers. hedged requests (p90): K queries, each on its own worker, a backup "
+       "copy of a call on one of the N - K spare workers once it is slower than the p90 of recent calls (10 ms "
+       "until 50 were seen), the first answer winning; backups at most (N - K)/K of the calls (capped at 1; at "
+       "N = K: backups on workers of the group that answered, at most 10%). replication: K queries on N workers, worker n computing query n mod K (N = rK: "
        "r replicas; otherwise the first N mod K queries have one more), each query leaving with its first replica's "
-       "answer. NeRCC, Berrut: today's layout (default points), a group decoded at its quorum N - S with S = N - K. "
+       "answer. NeRCC, Berrut: today's layout (default points), a group decoded at its quorum N - S with S = ceil((N - K)/2). "
        "sys + grace + fallback: the systematic layout (worker k at query point k, the N - K companions clustered "
        "next to the query points with spread "
     << a.spread
     << ", lambda_enc = 0), early release of every exact answer, the rest decided at T (or once every call "
        "resolved) from every answer that came, and the fallback model for what cannot be decoded. The coded "
-       "and replicated policies need N > K: at N/K = 1 they would be uncoded, and are left out.\n\n"
+       "and replicated policies need N > K: at N/K = 1 they would be uncoded, and are left out. K, N: queries "
+       "per group and workers in use (N includes the hedge's spares). S: answers a group may go without at its "
+       "quorum.\n\n"
        "Latency: submit to outcome of the answered queries (grouping wait included). RelAcc: fraction of all "
        "queries whose answer's argmax equals the served model's own (computed locally); a missing query "
-       "counts as a disagreement. exact/estimated/fallback/hedged: answered queries by provenance, as % of all "
-       "queries; missing: queries whose outcome is an error; lost: queries without any outcome (must be 0). "
+       "counts as a disagreement. exact/estimated/fallback: answered queries by provenance, as % of all "
+       "queries; hedged: answered queries whose value came from a backup copy (any provenance); missing: queries whose outcome is an error; lost: queries without any outcome (must be 0). "
        "frontier: no other configuration at this N/K has both a lower pooled p99 and a higher RelAcc.\n\n"
     << "Fallback model: linear, 784 pixels + bias -> 10 logits, distilled in closed form (ridge regression on "
        "the served model's logits, penalty "
@@ -260,7 +263,7 @@ inline std::string json_line(const FrontendArgs& a, const std::vector<ConfigResu
     const auto& p = r.config.params;
     o << (i ? "," : "") << "{\"key\":\"" << r.config.key() << "\",\"policy\":\"" << r.config.policy->name
       << "\",\"label\":\"" << r.config.label() << "\",\"ratio\":" << r.config.ratio << ",\"K\":" << p.code.num_queries
-      << ",\"N\":" << p.code.num_workers << ",\"S\":" << p.stragglers << ",\"deadline_ms\":" << r.config.deadline_ms
+      << ",\"N\":" << r.config.workers() << ",\"S\":" << p.stragglers << ",\"deadline_ms\":" << r.config.deadline_ms
       << ",\"queries\":" << r.pooled.queries << ",\"ok\":" << r.pooled.ok << ",\"missing_count\":" << r.pooled.missing
       << ",\"lost\":" << r.pooled.lost << ",\"on_frontier\":" << (r.on_frontier ? "true" : "false");
     for (const auto& f : figures()) {
@@ -287,7 +290,7 @@ inline std::string rounds_csv(const std::vector<ConfigResult>& results) {
       const auto& t = r.rounds[k];
       const auto& p = r.config.params;
       o << r.config.key() << "," << r.config.ratio << "," << r.config.policy->name << "," << p.code.num_queries << ","
-        << p.code.num_workers << "," << p.stragglers << "," << r.config.deadline_ms << "," << k << "," << t.queries << ","
+        << r.config.workers() << "," << p.stragglers << "," << r.config.deadline_ms << "," << k << "," << t.queries << ","
         << t.ok << "," << t.lost;
       for (const auto& f : figures()) o << "," << json_number(f.of(t));
       o << "\n";
