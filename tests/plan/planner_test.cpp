@@ -248,6 +248,7 @@ TEST_CASE("plan: request validation names the field", "[plan][planner][errors]")
   plan_checks::throws_naming(with([](PlanRequest& r) { r.grid.deadline_levels = {0.5, 1.0}; }),
                              "grid.deadline_levels[1] (1)");
   plan_checks::throws_naming(with([](PlanRequest& r) { r.fallback.rel_acc = 1.5; }), "fallback.rel_acc (1.5)");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.grid.hedge_levels = {0.9, 0.0}; }), "grid.hedge_levels[1] (0)");
   plan_checks::throws_naming(with([](PlanRequest& r) { r.fallback = {0.8, -0.001}; }), "fallback.seconds (-0.001)");
 }
 
@@ -293,10 +294,11 @@ AccuracyTable systematic(const AccuracyTable& t) {
 
 // The enumerated candidate of a configuration; fails the test if it is not enumerated.
 detail::Candidate candidate(const detail::Enumeration& e, SchemeKind scheme, Index k, Index n, Index quorum, bool deadline,
-                            bool early) {
+                            bool early, bool hedged = false) {
   for (const detail::Candidate& c : e.candidates)
     if (c.plan.scheme == scheme && c.plan.num_queries == k && c.plan.num_workers == n && c.plan.quorum == quorum &&
-        (c.plan.deadline > 0.0) == deadline && c.plan.early_release == early && c.plan.batch_size == 1)
+        (c.plan.deadline > 0.0) == deadline && c.plan.early_release == early && c.plan.batch_size == 1 &&
+        (c.plan.hedge_delay > 0.0) == hedged)
       return c;
   FAIL("not enumerated: " << nercc::to_string(scheme) << " K=" << k << " N=" << n << " quorum " << quorum
                           << (deadline ? " deadline" : "") << (early ? " early" : ""));
@@ -417,4 +419,47 @@ TEST_CASE("plan: the grace rule with a fallback: accuracy is the mixture of exac
     family.add(sim.fallback, p.failure, draws, detail::explain(p, r));
   }
   family.check();
+}
+
+TEST_CASE("plan: hedged requests: a query answers at min(its replicas, delay + a backup); simulate() agrees",
+          "[plan][planner][simulate][hedge]") {
+  PlanRequest r = plan_checks::example_request();
+  r.grid.num_queries = {4};
+  r.grid.deadline_levels.clear();
+  r.grid.hedge_levels = {0.9};
+  r.arrival_rate = 400.0;
+  const StragglerModel model = plan_checks::example_stragglers();
+  const detail::Enumeration e = detail::enumerate(r, model, plan_checks::synthetic_accuracy({4}));
+  for (const detail::Candidate& c : e.candidates)
+    if (c.plan.hedge_delay > 0.0) CHECK_FALSE(nercc::scheme_facts(c.plan.scheme).is_regression);
+  const detail::Candidate plain = candidate(e, SchemeKind::uncoded, 4, 4, 4, false, true);
+  const detail::Candidate hedged = candidate(e, SchemeKind::uncoded, 4, 4, 4, false, true, true);
+  const detail::Candidate hedged_group = candidate(e, SchemeKind::uncoded, 4, 4, 4, false, false, true);
+  const detail::Candidate replicas = candidate(e, SchemeKind::replication, 4, 6, 6, false, true, true);
+  CHECK(hedged.plan.hedge_delay == Approx(detail::batch_latency(r, 1) * model.quantile(0.9)));
+  CHECK(hedged.plan.cost == plain.plan.cost);  // backups run on workers of the set
+  CHECK(hedged.plan.rel_acc == 1.0);
+  // One query alone: P(T <= t) = 1 - (1 - F(t))(1 - F(t - d)) past the delay, in slowdown
+  // units; at the knots of its law (the cells' lower ends), where the law is exact.
+  const double d = model.quantile(0.9);
+  double below = 0.0;
+  for (std::size_t i = 0; i < hedged.law->lo.size(); ++i) {
+    const double x = hedged.law->lo[i];
+    const double exact = 1.0 - (1.0 - model.cdf(x)) * (1.0 - (x > d ? model.cdf(x - d) : 0.0));
+    CAPTURE(x, exact, below);
+    CHECK(below == Approx(exact).margin(1e-9));
+    CHECK(exact >= model.cdf(x) - 1e-12);
+    below += hedged.law->mass[i];
+  }
+  CHECK(hedged.quantile(0.99, r) < plain.quantile(0.99, r));
+  for (const detail::Candidate* c : {&hedged, &hedged_group, &replicas}) {
+    Plan p = predicted(*c, r);
+    INFO(detail::explain(p, r));
+    CHECK(detail::explain(p, r).find("hedged at") != std::string::npos);
+    p.worker_sets *= 4;
+    const SimulationResult sim = simulate(p, r, model, {20000, 200, 17});
+    CAPTURE(p.p50, sim.p50, p.p99, sim.p99);
+    CHECK(sim.p99 == Approx(p.p99).epsilon(0.05));
+    CHECK(sim.p50 == Approx(p.p50).epsilon(0.05));
+  }
 }

@@ -165,3 +165,28 @@ TEST_CASE("plan end to end: early release on the runtime meets the predicted p50
   CHECK(run.p99 == Approx(best.p99).epsilon(0.10));
   CHECK(run.p50 == Approx(best.p50).epsilon(0.10));
 }
+
+TEST_CASE("plan end to end: a hedged plan on the runtime meets the predicted p50 and p99", "[plan][runtime][e2e][hedge]") {
+  auto s = plan_checks::e2e_setup();
+  s.request.grid.schemes = {nercc::SchemeKind::uncoded};
+  s.request.grid.deadline_levels.clear();
+  s.request.grid.batch_sizes = {1};
+  s.request.grid.hedge_levels = {0.95};
+  s.request.slo_seconds = 0.0225;  // below unhedged uncoded's p99 (23.7 ms): only hedging meets it
+  const StragglerModel stragglers = plan_checks::example_stragglers();
+  const PlanResult res = plan(s.request, stragglers, s.table);
+  INFO(res.message);
+  REQUIRE(!res.plans.empty());
+  const Plan& best = res.plans.front();
+  INFO(best.explanation);
+  REQUIRE(best.hedge_delay > 0.0);
+  const auto rp = nercc::plan::to_runtime_params(best, s.request, 8, 3);
+  CHECK(rp.hedge.target == nercc::runtime::HedgeTarget::answered);
+  CHECK(nercc::runtime::seconds(rp.hedge.delay) == Approx(best.hedge_delay).epsilon(1e-6));
+  const auto run = plan_checks::run_on_runtime(best, s.request, stragglers, s.model,
+                                               plan_checks::gaussian_queries(4096, 8, 5), e2e_groups(), 8);
+  CAPTURE(best.p99, run.p99, best.p50, run.p50, run.ok, run.queries);
+  CHECK(run.ok >= run.queries * 99 / 100);
+  CHECK(run.p99 == Approx(best.p99).epsilon(0.10));
+  CHECK(run.p50 == Approx(best.p50).epsilon(0.10));
+}

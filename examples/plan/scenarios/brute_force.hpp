@@ -24,11 +24,12 @@ inline std::vector<nercc::plan::Plan> brute_force(const nercc::plan::PlanRequest
   return feasible;
 }
 
-/// The same configuration (scheme, K, N, b, quorum, deadline, release, fallback, sets).
+/// The same configuration (scheme, K, N, b, quorum, deadline, release, fallback, hedge, sets).
 inline bool same_config(const nercc::plan::Plan& a, const nercc::plan::Plan& b) {
   return a.scheme == b.scheme && a.num_queries == b.num_queries && a.num_workers == b.num_workers &&
          a.batch_size == b.batch_size && a.quorum == b.quorum && a.deadline == b.deadline &&
-         a.early_release == b.early_release && a.fallback == b.fallback && a.worker_sets == b.worker_sets;
+         a.early_release == b.early_release && a.fallback == b.fallback && a.hedge_delay == b.hedge_delay &&
+         a.worker_sets == b.worker_sets;
 }
 
 }  // namespace plan_checks

@@ -23,6 +23,13 @@
 // answers also rescue queries of groups with fewer than K answers. Deadline plans answer failed
 // queries with the request's fallback model when it has one (PlanRequest::fallback): at the
 // deadline plus the fallback's time, counted with the fallback's RelAcc.
+//
+// Hedged requests (PlanGrid::hedge_levels; replication and uncoded, the quorum rule): a query
+// still without an answer at the hedge delay d = Q(level) (in slowdown units) gets one backup
+// call on a worker of its set that already answered (runtime HedgeTarget::answered: no extra
+// workers), so its first answer comes at min(X_replicas, d + X'), X' an independent slowdown.
+// The model assumes such a worker is free (the set runs N calls, and by d most answered) and
+// that the hedge budget never refuses a backup (to_runtime_params sets it to every call).
 #pragma once
 
 #include <nercc/config.hpp>
@@ -36,6 +43,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -71,6 +79,9 @@ struct PlanGrid {
   /// replication, uncoded, and coded entries measured in a systematic layout (worker_spread > 0,
   /// and lambda_enc = 0 for the spline). See the file comment.
   bool early_release = true;
+  /// Hedged variants of replication and uncoded: one per level in (0, 1), the backup sent at
+  /// that quantile of a call's latency (see the file comment). Empty: no hedging.
+  std::vector<double> hedge_levels = {0.9, 0.95, 0.99};
 };
 
 /// A cheap model at the front end that answers the queries a deadline plan leaves unanswered.
@@ -118,6 +129,9 @@ struct PlanRequest {
       if (k < 1) throw invalid_argument(message("grid.num_queries has ", k, ": values must be >= 1"));
     if (!(grid.max_redundancy >= 1.0))
       throw invalid_argument(message("grid.max_redundancy (", grid.max_redundancy, ") must be >= 1"));
+    for (std::size_t i = 0; i < grid.hedge_levels.size(); ++i)
+      if (!(grid.hedge_levels[i] > 0.0 && grid.hedge_levels[i] < 1.0))
+        throw invalid_argument(message("grid.hedge_levels[", i, "] (", grid.hedge_levels[i], ") must lie in (0, 1)"));
     for (std::size_t i = 0; i < grid.deadline_levels.size(); ++i)
       if (!(grid.deadline_levels[i] > 0.0 && grid.deadline_levels[i] < 1.0))
         throw invalid_argument(message("grid.deadline_levels[", i, "] (", grid.deadline_levels[i], ") must lie in (0, 1)"));
@@ -146,6 +160,9 @@ struct Plan {
   double failure = 0.0;
   bool early_release = false;  ///< queries leave at their exact answer (RuntimeParams::early_release)
   bool fallback = false;       ///< failed queries are answered by the request's fallback model
+  /// > 0: hedged requests, a backup call for a query without an answer this many seconds after
+  /// dispatch (on a worker of the set that answered); 0: none.
+  double hedge_delay = 0.0;
   Index worker_sets = 0;
   Index total_workers = 0; ///< worker_sets * N
   double cost = 0.0;       ///< total_workers * worker_price
@@ -364,8 +381,8 @@ struct Candidate {
 /// Every configuration of the grid with its cost and accuracy, and the laws they point to.
 struct Enumeration {
   // (the scheme if it covers (its replicas set the law) else -1, K if cover or deadline, N, quorum,
-  // deadline cut or -1, early release, fallback)
-  std::map<std::tuple<int, Index, Index, Index, Index, bool, bool>, ServiceLaw> laws;
+  // deadline cut or -1, early release, fallback, hedge level index or -1)
+  std::map<std::tuple<int, Index, Index, Index, Index, bool, bool, Index>, ServiceLaw> laws;
   std::vector<Candidate> candidates;
 };
 
@@ -472,7 +489,7 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
   const bool with_fallback = r.fallback.enabled();
   const std::size_t g = grid.v.size();
   std::vector<double> h(g);
-  using Key = std::tuple<int, Index, Index, Index, Index, bool, bool>;
+  using Key = std::tuple<int, Index, Index, Index, Index, bool, bool, Index>;
   // The law of `key`, built from the cdf `fill` sets in h on first use.
   const auto law_of = [&](const Key& key, std::size_t cut, double fallback, auto fill) -> const ServiceLaw* {
     auto found = e.laws.find(key);
@@ -486,7 +503,8 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
   // holds a group] in slowdown units; t_cut: the deadline in slowdown units (0: none); failure:
   // the fraction of queries left without an answer.
   const auto add = [&](SchemeKind scheme, Index k, Index n, Index quorum, const ServiceLaw* law, double busy,
-                       const std::optional<AccuracyEntry>& acc, double t_cut, double failure, bool early) {
+                       const std::optional<AccuracyEntry>& acc, double t_cut, double failure, bool early,
+                       double t_hedge = 0.0) {
     for (const BatchLatency& bl : r.profile) {
       const Index b = bl.batch_size;
       if (!r.grid.batch_sizes.empty() &&
@@ -499,6 +517,7 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
       p.failure = failure;
       p.early_release = early;
       p.fallback = t_cut > 0.0 && with_fallback;
+      p.hedge_delay = bl.median * t_hedge;
       if (acc) {
         p.rel_acc = acc->rel_acc, p.mse = acc->mse, p.lambda_enc = acc->lambda_enc, p.lambda_dec = acc->lambda_dec;
         p.ordering = acc->ordering, p.worker_spread = acc->worker_spread;
@@ -533,7 +552,7 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
         const std::vector<Index> replicas = cover ? replica_counts(worker_queries(scheme, k, n), k) : std::vector<Index>();
         const auto own = [&](double v) { return cover ? own_answered(replicas, k, v) : v; };
         for (Index quorum = cover ? n : k; quorum <= n && (cover || r.grid.quorums); ++quorum) {
-          const Key key{cover ? sk : -1, cover ? k : 0, n, quorum, -1, false, false};
+          const Key key{cover ? sk : -1, cover ? k : 0, n, quorum, -1, false, false, -1};
           const ServiceLaw* group = law_of(key, std::size_t(-1), 0.0, [&] {
             for (std::size_t i = 0; i < g; ++i) h[i] = cover ? all_covered(replicas, grid.v[i]) : tails(n, i, quorum);
           });
@@ -541,18 +560,46 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
           add(scheme, k, n, quorum, group, group->mean, acc, 0.0, 0.0, false);
           if (!r.grid.early_release || !(cover || (acc && systematic_entry(*acc)))) continue;
           // Released at its own answer, or at the decision (own missing: q of the other N - 1).
-          const ServiceLaw* early = law_of({cover ? sk : -1, cover ? k : 0, n, quorum, -1, true, false}, std::size_t(-1),
+          const ServiceLaw* early = law_of({cover ? sk : -1, cover ? k : 0, n, quorum, -1, true, false, -1}, std::size_t(-1),
                                            0.0, [&] {
             for (std::size_t i = 0; i < g; ++i)
               h[i] = cover ? own(grid.v[i]) : 1.0 - (1.0 - grid.v[i]) * (1.0 - tails(n - 1, i, quorum));
           });
           add(scheme, k, n, quorum, early, group->mean, acc, 0.0, 0.0, true);
         }
+        // Hedged: query q answers at min(its replicas, d + X'), independently of the others.
+        for (std::size_t l = 0; cover && l < r.grid.hedge_levels.size(); ++l) {
+          const double d = model.quantile(r.grid.hedge_levels[l]);
+          // hedged(i, r): P(answered by knot i) for a query with r replicas.
+          const auto hedged = [&](std::size_t i, std::size_t reps) {
+            const double t = i + 1 < g ? grid.y[std::min(i, g - 2)] : std::numeric_limits<double>::infinity();
+            const double backup = t > d ? model.cdf(t - d) : 0.0;
+            return 1.0 - int_pow(1.0 - grid.v[i], Index(reps)) * (1.0 - backup);
+          };
+          const ServiceLaw* group = law_of({sk, k, n, n, -1, false, false, Index(l)}, std::size_t(-1), 0.0, [&] {
+            for (std::size_t i = 0; i < g; ++i) {
+              h[i] = 1.0;
+              for (std::size_t reps = 1; reps < replicas.size(); ++reps)
+                if (replicas[reps] > 0) h[i] *= int_pow(hedged(i, reps), replicas[reps]);
+            }
+          });
+          const auto acc = table.lookup(scheme, k, n, n);
+          add(scheme, k, n, n, group, group->mean, acc, 0.0, 0.0, false, d);
+          if (!r.grid.early_release) continue;
+          const ServiceLaw* early = law_of({sk, k, n, n, -1, true, false, Index(l)}, std::size_t(-1), 0.0, [&] {
+            for (std::size_t i = 0; i < g; ++i) {
+              h[i] = 0.0;
+              for (std::size_t reps = 1; reps < replicas.size(); ++reps) h[i] += double(replicas[reps]) * hedged(i, reps);
+              h[i] /= double(k);
+            }
+          });
+          add(scheme, k, n, n, early, group->mean, acc, 0.0, 0.0, true, d);
+        }
         for (std::size_t cut : cuts) {
           const double v_cut = grid.v[cut], t_cut = grid.y[cut];
           // Every group ends by the deadline: the set is busy for min(X_rule, deadline) (quorum 0 in
           // the key: this law is not a query's).
-          const ServiceLaw* busy = law_of({cover ? sk : -1, k, n, 0, Index(cut), false, false}, cut, 0.0, [&] {
+          const ServiceLaw* busy = law_of({cover ? sk : -1, k, n, 0, Index(cut), false, false, -1}, cut, 0.0, [&] {
             for (std::size_t i = 0; i < g; ++i)
               h[i] = i > cut ? 1.0 : cover ? all_covered(replicas, grid.v[i]) : int_pow(grid.v[i], n);
           });
@@ -570,7 +617,7 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
             // Group release: all N by v (below the cut), or decided at the cut when answered.
             // Early release: the own answer by v (below the cut), the rest decided at the cut.
             const ServiceLaw* law =
-                law_of({cover ? sk : -1, k, n, n, Index(cut), early, with_fallback}, cut,
+                law_of({cover ? sk : -1, k, n, n, Index(cut), early, with_fallback, -1}, cut,
                        with_fallback ? failure : 0.0, [&] {
                          for (std::size_t i = 0; i < g; ++i)
                            h[i] = i > cut ? 1.0 - failure
@@ -607,9 +654,9 @@ inline bool predict_latency(Candidate& c, const PlanRequest& r) {
 inline bool better(const Plan& a, const Plan& b) {
   auto acc = [](const Plan& p) { return std::isnan(p.rel_acc) ? 1.0 : -p.rel_acc; };
   return std::make_tuple(a.cost, acc(a), a.p_slo, int(a.scheme), a.num_queries, a.num_workers, a.batch_size, a.quorum,
-                         a.deadline, a.early_release) <
+                         a.deadline, a.early_release, a.hedge_delay) <
          std::make_tuple(b.cost, acc(b), b.p_slo, int(b.scheme), b.num_queries, b.num_workers, b.batch_size, b.quorum,
-                         b.deadline, b.early_release);
+                         b.deadline, b.early_release, b.hedge_delay);
 }
 
 inline std::string explain(const Plan& p, const PlanRequest& r) {
@@ -619,6 +666,10 @@ inline std::string explain(const Plan& p, const PlanRequest& r) {
                   p.fallback ? "to the fallback" : "failed", p.failure, p.early_release ? ", early release" : "");
   else
     std::snprintf(rule, sizeof rule, "quorum %lld%s", (long long)p.quorum, p.early_release ? ", early release" : "");
+  if (p.hedge_delay > 0.0) {
+    const std::size_t used = std::strlen(rule);
+    std::snprintf(rule + used, sizeof rule - used, ", hedged at %.4g s", p.hedge_delay);
+  }
   std::snprintf(buf, sizeof buf,
                 "%s K=%lld N=%lld b=%lld %s: %lld set(s) x %lld workers at utilisation %.2f, cost %.4g; "
                 "p%g %.4g s <= SLO %.4g s; RelAcc %.4g",

@@ -3,7 +3,8 @@
 // the plan's worker sets (first come, first served), which runs it for latency(b) times the
 // completion time of N sampled slowdowns (k-th fastest, or every query covered); then decode.
 // With early release a query leaves at its own worker's answer when that comes first; a query
-// a deadline leaves unanswered fails, or is answered by the fallback model. Unlike plan(),
+// a deadline leaves unanswered fails, or is answered by the fallback model; a hedged plan gives
+// a query without an answer at its hedge delay a backup call. Unlike plan(),
 // queueing for a worker set is included.
 #pragma once
 
@@ -50,11 +51,12 @@ namespace detail {
 /// capped at the cut), and sets release[q] to the time query q of each block leaves: the
 /// decision, or with early release its own worker's answer if earlier (replicas; worker q of a
 /// systematic layout); +infinity when it has no answer at the decision (fewer than K answers by
-/// the deadline, or none of its replicas).
+/// the deadline, or none of its replicas). A `hedge` delay > 0 (covering schemes) gives a query
+/// still without an answer then a backup call with its own slowdown.
 template <class URBG>
 double sample_batch(const Plan& p, const std::vector<Index>& covers, const StragglerModel& model, URBG& g,
                     std::vector<double>& x, std::vector<double>& scratch, std::vector<double>& release,
-                    double cut = 0.0) {
+                    double cut = 0.0, double hedge = 0.0) {
   const Index n = p.num_workers, k = p.num_queries;
   const double inf = std::numeric_limits<double>::infinity();
   x.resize(std::size_t(n));
@@ -62,6 +64,9 @@ double sample_batch(const Plan& p, const std::vector<Index>& covers, const Strag
   release.assign(std::size_t(k), inf);  // own answers first
   if (!covers.empty()) {
     for (std::size_t w = 0; w < covers.size(); ++w) release[std::size_t(covers[w])] = std::min(release[std::size_t(covers[w])], x[w]);
+    if (hedge > 0.0)
+      for (double& t : release)
+        if (t > hedge) t = std::min(t, hedge + model.sample(g));
   } else if (p.early_release) {
     for (Index q = 0; q < k; ++q) release[std::size_t(q)] = x[std::size_t(q)];
   }
@@ -125,7 +130,8 @@ inline SimulationResult simulate(const Plan& p, const PlanRequest& request, cons
     const double ready = now + enc;
     const double start = std::max(ready, free_at.top());
     free_at.pop();
-    const double service = scale * detail::sample_batch(p, covers, model, g, x, scratch, release, p.deadline / scale);
+    const double service =
+        scale * detail::sample_batch(p, covers, model, g, x, scratch, release, p.deadline / scale, p.hedge_delay / scale);
     free_at.push(start + service);
     if (batch == params.warmup) start_time = arrivals.front();
     if (batch < params.warmup) continue;

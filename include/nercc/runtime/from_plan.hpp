@@ -21,7 +21,8 @@ namespace plan {
 /// is_regression: S = 0, they decide once every query is covered), worker_batch = b (a group of
 /// b K queries, one call of b coded queries per worker) and the dimensions. group_timeout is the
 /// SLO latency, past which a query has missed it anyway; so is the deadline, except for a
-/// deadline plan (S = 0, deadline = p.deadline). early_release as the plan's. A plan with
+/// deadline plan (S = 0, deadline = p.deadline). early_release as the plan's; a hedged plan
+/// hedges at its delay onto workers that answered, with a budget that refuses nothing. A plan with
 /// `fallback` set expects the request's fallback model as the Runtime's fallback (constructor
 /// argument), which RuntimeParams do not carry. Run `p.worker_sets` runtimes (or transports) to
 /// provision the plan. Throws nercc::invalid_argument for bad dimensions.
@@ -41,6 +42,13 @@ inline runtime::RuntimeParams to_runtime_params(const Plan& p, const PlanRequest
   }
   r.worker_batch = p.batch_size;
   r.early_release = p.early_release;
+  if (p.hedge_delay > 0.0) {
+    // The planner's model: backups on workers that answered, never refused by the budget.
+    r.hedge.target = runtime::HedgeTarget::answered;
+    r.hedge.delay = std::chrono::duration_cast<runtime::Duration>(std::chrono::duration<double>(p.hedge_delay));
+    r.hedge.budget_fraction = 1.0;
+    r.hedge.budget_burst = double(p.num_workers);
+  }
   r.stragglers = coded ? p.num_workers - p.quorum : 0;
   r.input_dim = input_dim;
   r.output_dim = output_dim;
