@@ -28,8 +28,10 @@ enum class Layout {
 
 inline const char* to_string(Layout layout) { return layout == Layout::chebyshev ? "chebyshev" : "systematic"; }
 
-/// Sums over the queries that had no exact answer (the systematic layout: those whose own
-/// worker was lost; the Chebyshev layout: every query), each term a query's MAE in degrees C.
+/// Sums over the queries that had no exact answer (the decoder's provenance: in the systematic
+/// layout those whose own worker was lost; in the Chebyshev layout every query), each term a
+/// query's MAE in degrees C. "hybrid" is the front end that answers an estimate whose
+/// reliability (DecodeResult::reliability) is below a threshold with the fallback instead.
 struct MissingQueryErrors {
   nercc::Index stragglers = 0;
   nercc::Index groups = 0;
@@ -37,6 +39,8 @@ struct MissingQueryErrors {
   nercc::Index unavailable = 0;  ///< queries the decode could not estimate (not in the sums)
   double coded_vs_truth = 0, fallback_vs_truth = 0, model_vs_truth = 0, persistence_vs_truth = 0;
   double coded_vs_model = 0, fallback_vs_model = 0;
+  double hybrid_vs_truth = 0, hybrid_vs_model = 0;
+  nercc::Index hybrid_fallbacks = 0;  ///< estimates the hybrid replaced by the fallback
 
   double mean(double sum) const {
     return estimated > 0 ? sum / double(estimated) : std::numeric_limits<double>::quiet_NaN();
@@ -52,13 +56,15 @@ struct ReferenceForecasts {
 /// Evaluates `code` (scheme Scheme) on `groups` groups of `kind` drawn from the test rows, at each
 /// straggler count in `stragglers` (each <= N - K). The groups depend on the seed alone and each
 /// S's straggler sets on (seed, S), so codes evaluated with one seed see the same queries and the
-/// same losses. The model is called once, on all groups' coded queries stacked.
+/// same losses. The model is called once, on all groups' coded queries stacked. The hybrid
+/// answers estimates of reliability below `fallback_below` with the fallback.
 template <class Scheme, class Model>
 std::vector<MissingQueryErrors> evaluate_missing_queries(const ForecastWorkload& w, const nercc::CodeParams& code,
                                                          GroupKind kind, nercc::Index groups,
                                                          const std::vector<nercc::Index>& stragglers,
                                                          std::uint64_t seed, Model& model,
-                                                         const ReferenceForecasts& reference) {
+                                                         const ReferenceForecasts& reference,
+                                                         double fallback_below = 0.75) {
   const nercc::Index k = code.num_queries, n = code.num_workers;
   if (groups < 1) throw std::invalid_argument("groups (" + std::to_string(groups) + ") must be >= 1");
   for (nercc::Index s : stragglers)
@@ -67,7 +73,6 @@ std::vector<MissingQueryErrors> evaluate_missing_queries(const ForecastWorkload&
                                   std::to_string(n - k) + "]");
   const nercc::Encoder<Scheme, float> encoder(code);
   const nercc::Decoder<Scheme, float> decoder(code);
-  const bool systematic = Scheme::is_systematic(code);
 
   std::mt19937_64 group_rng(seed);
   std::vector<std::vector<nercc::Index>> rows(static_cast<std::size_t>(groups));
@@ -98,11 +103,12 @@ std::vector<MissingQueryErrors> evaluate_missing_queries(const ForecastWorkload&
       for (std::size_t j = 0; j < answered.size(); ++j) received.row(nercc::Index(j)) = answers.row(g * n + answered[j]);
       const nercc::DecodeResult<float> r = decoder.decode(answered, received);
       for (nercc::Index q = 0; q < k; ++q) {
-        if (systematic && !is_lost[std::size_t(q)]) continue;  // its own worker answered: exact
-        if (r.status == nercc::DecodeStatus::insufficient_answers || !r.available[std::size_t(q)]) {
+        if (r.status == nercc::DecodeStatus::insufficient_answers ||
+            r.provenance[std::size_t(q)] == nercc::QueryProvenance::unavailable) {
           ++e.unavailable;
           continue;
         }
+        if (r.provenance[std::size_t(q)] == nercc::QueryProvenance::exact) continue;
         const nercc::Index row = rows[std::size_t(g)][std::size_t(q)];
         const auto truth = w.targets.row(row);
         const auto estimate = r.values.row(q);
@@ -113,6 +119,10 @@ std::vector<MissingQueryErrors> evaluate_missing_queries(const ForecastWorkload&
         e.persistence_vs_truth += w.mae_celsius(w.persistence.row(row), truth);
         e.coded_vs_model += w.mae_celsius(estimate, reference.model.row(row));
         e.fallback_vs_model += w.mae_celsius(reference.fallback.row(row), reference.model.row(row));
+        const bool trusted = r.reliability[std::size_t(q)] >= fallback_below;
+        e.hybrid_fallbacks += trusted ? 0 : 1;
+        e.hybrid_vs_truth += w.mae_celsius(trusted ? estimate : reference.fallback.row(row), truth);
+        e.hybrid_vs_model += w.mae_celsius(trusted ? estimate : reference.fallback.row(row), reference.model.row(row));
       }
     }
     results.push_back(e);

@@ -29,6 +29,7 @@ struct Options {
   std::vector<long long> stragglers = {1, 2, 4};
   std::vector<double> spreads = {0.05, 0.1, 0.2, 0.4, 0.8};
   long long groups = 2000;
+  double fallback_below = 0.75;
   long long window = 14;
   long long seed = 1;
   ex::ForecasterConfig model;
@@ -49,6 +50,9 @@ void usage() {
       "  --stragglers LIST      lost workers per group, kept where <= N - K (default 1,2,4)\n"
       "  --groups N             test groups per configuration (default 2000)\n"
       "  --window N             days per forecast window (default 14)\n"
+      "  --fallback-below X     the hybrid answers estimates of reliability below X with the fallback\n"
+      "                         (default 0.75: between an answered companion, r <= 0.4, and the nearest\n"
+      "                         answer a neighbour's, r >= 0.6)\n"
       "  --epochs N             training epochs of the forecaster (default 100)\n"
       "  --hidden N             hidden width of the forecaster (default 8)\n"
       "  --weight-decay X       AdamW weight decay of the forecaster (default 1)\n"
@@ -91,6 +95,7 @@ Options parse(int argc, char** argv) {
       }
     } else if (a == "--groups") o.groups = ex::parse_integer(a, value(i), 1);
     else if (a == "--window") o.window = ex::parse_integer(a, value(i), 1);
+    else if (a == "--fallback-below") o.fallback_below = ex::parse_real(a, value(i));
     else if (a == "--epochs") o.model.epochs = int(ex::parse_integer(a, value(i), 1));
     else if (a == "--hidden") o.model.hidden = int(ex::parse_integer(a, value(i), 1));
     else if (a == "--weight-decay") o.model.weight_decay = ex::parse_real(a, value(i));
@@ -177,7 +182,8 @@ int main(int argc, char** argv) try {
             const ex::TunedCode tuned =
                 ex::tune_code<Scheme>(w, k, n, layout, kind, ss, o.spreads, std::uint64_t(o.seed), model);
             const auto errors = ex::evaluate_missing_queries<Scheme>(w, tuned.code, kind, o.groups, ss,
-                                                                     std::uint64_t(o.seed) + 1, model, reference);
+                                                                     std::uint64_t(o.seed) + 1, model, reference,
+                                                                     o.fallback_below);
             for (const auto& e : errors) {
               rows.push_back(ex::make_row(Scheme::name, layout, kind, tuned, e));
               if (!o.quiet) ex::print_row(rows.back());

@@ -36,6 +36,7 @@ struct ResultRow {
   double lambda_enc = 0, lambda_dec = 0, spread = 0;
   double coded_vs_truth = 0, fallback_vs_truth = 0, model_vs_truth = 0, persistence_vs_truth = 0;
   double coded_vs_model = 0, fallback_vs_model = 0;
+  double hybrid_vs_truth = 0, hybrid_vs_model = 0, hybrid_fallback_share = 0;
 
   double redundancy() const { return double(n) / double(k); }
   /// How many times more accurate than the fallback the coded estimate is, against the truth.
@@ -65,6 +66,9 @@ inline ResultRow make_row(const char* scheme, Layout layout, GroupKind kind, con
   r.persistence_vs_truth = e.mean(e.persistence_vs_truth);
   r.coded_vs_model = e.mean(e.coded_vs_model);
   r.fallback_vs_model = e.mean(e.fallback_vs_model);
+  r.hybrid_vs_truth = e.mean(e.hybrid_vs_truth);
+  r.hybrid_vs_model = e.mean(e.hybrid_vs_model);
+  r.hybrid_fallback_share = e.mean(double(e.hybrid_fallbacks));
   return r;
 }
 
@@ -100,15 +104,18 @@ inline std::string code_name(const ResultRow& r) { return r.scheme + " " + r.lay
 inline std::string results_table(const std::vector<ResultRow>& rows) {
   std::ostringstream t;
   t << "| K | N | N/K | S | code | groups | estimated per group | coded MAE | ridge MAE | ridge / coded | model MAE "
-       "| coded vs model | ridge vs model | ridge / coded (vs model) |\n"
-    << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+       "| coded vs model | ridge vs model | ridge / coded (vs model) | hybrid vs model | ridge / hybrid (vs model) "
+       "| hybrid's fallback share |\n"
+    << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& r : rows)
     t << "| " << r.k << " | " << r.n << " | " << detail::fixed(r.redundancy(), 2) << " | " << r.s << " | "
       << detail::code_name(r) << ", " << r.kind << " | " << r.groups << " | "
       << detail::fixed(double(r.estimated) / double(r.groups), 2) << " | " << detail::fixed(r.coded_vs_truth, 3)
       << " | " << detail::fixed(r.fallback_vs_truth, 3) << " | " << detail::fixed(r.gain_truth(), 2) << " | "
       << detail::fixed(r.model_vs_truth, 3) << " | " << detail::fixed(r.coded_vs_model, 3) << " | "
-      << detail::fixed(r.fallback_vs_model, 3) << " | " << detail::fixed(r.gain_model(), 2) << " |\n";
+      << detail::fixed(r.fallback_vs_model, 3) << " | " << detail::fixed(r.gain_model(), 2) << " | "
+      << detail::fixed(r.hybrid_vs_model, 3) << " | " << detail::fixed(r.fallback_vs_model / r.hybrid_vs_model, 2)
+      << " | " << detail::fixed(r.hybrid_fallback_share, 2) << " |\n";
   return t.str();
 }
 
@@ -164,12 +171,14 @@ inline void write_results(const std::string& dir, const ModelSummary& m, const s
   {
     auto csv = open(out / "results.csv");
     csv << "scheme,layout,kind,K,N,S,lambda_enc,lambda_dec,spread,groups,estimated,unavailable,coded_vs_truth,"
-           "fallback_vs_truth,model_vs_truth,persistence_vs_truth,coded_vs_model,fallback_vs_model\n";
+           "fallback_vs_truth,model_vs_truth,persistence_vs_truth,coded_vs_model,fallback_vs_model,hybrid_vs_truth,"
+           "hybrid_vs_model,hybrid_fallback_share\n";
     for (const auto& r : rows)
       csv << r.scheme << ',' << r.layout << ',' << r.kind << ',' << r.k << ',' << r.n << ',' << r.s << ','
           << r.lambda_enc << ',' << r.lambda_dec << ',' << r.spread << ',' << r.groups << ',' << r.estimated << ','
           << r.unavailable << ',' << r.coded_vs_truth << ',' << r.fallback_vs_truth << ',' << r.model_vs_truth << ','
-          << r.persistence_vs_truth << ',' << r.coded_vs_model << ',' << r.fallback_vs_model << '\n';
+          << r.persistence_vs_truth << ',' << r.coded_vs_model << ',' << r.fallback_vs_model << ','
+          << r.hybrid_vs_truth << ',' << r.hybrid_vs_model << ',' << r.hybrid_fallback_share << '\n';
   }
   if (!plots || rows.empty()) return;
   // The figure: the first K at the smallest S against N/K, one line per code and group kind,

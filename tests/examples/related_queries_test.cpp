@@ -236,6 +236,26 @@ TEST_CASE("the coded evaluation counts every lost query once and decodes a const
             Approx((0.25 * w.target_scale(0) + 0.5 * w.target_scale(1)) / 2.0).epsilon(1e-5));
     }
   }
+  // The hybrid: a threshold of 0 keeps every estimate, one above 1 replaces every estimate.
+  auto model_like = [](const nercc::RowMatrix<float>& x) { return nercc::RowMatrix<float>(x.leftCols(2)); };
+  ex::ReferenceForecasts linear{model_like(w.queries), nercc::RowMatrix<float>::Zero(w.rows(), 2)};
+  for (double threshold : {0.0, 0.75, 2.0}) {
+    const auto e = ex::evaluate_missing_queries<nercc::SplineScheme>(w, systematic, ex::GroupKind::related, groups, {2},
+                                                                     9, model_like, linear, threshold)[0];
+    REQUIRE(e.estimated > 0);
+    if (threshold == 0.0) {
+      CHECK(e.hybrid_fallbacks == 0);
+      CHECK(e.hybrid_vs_model == Approx(e.coded_vs_model));
+    } else if (threshold == 2.0) {
+      CHECK(e.hybrid_fallbacks == e.estimated);
+      CHECK(e.hybrid_vs_model == Approx(e.fallback_vs_model));
+      CHECK(e.hybrid_vs_truth == Approx(e.fallback_vs_truth));
+    } else {
+      // With 4 companions for 8 queries, some lost queries have one and some do not.
+      CHECK(e.hybrid_fallbacks > 0);
+      CHECK(e.hybrid_fallbacks < e.estimated);
+    }
+  }
   CHECK_THROWS_WITH(ex::evaluate_missing_queries<nercc::SplineScheme>(w, systematic, ex::GroupKind::related, groups,
                                                                       {5}, 9, constant, reference),
                     Contains("N - K = 4"));
