@@ -162,10 +162,7 @@ TunedCode tune_code(const ForecastWorkload& w, nercc::Index k, nercc::Index n, L
   for (const nercc::TuneEntry& e : tuned.table)
     if (e.lambda_enc == 0.0 && (best == nullptr || e.mse.mean < best->mse.mean)) best = &e;
   if (best == nullptr) throw std::runtime_error("the tuner evaluated no entry with lambda_enc = 0");
-  nercc::CodeParams code = tp.code;
-  code.query_points = code.resolved_query_points();
-  code.worker_points = nercc::clustered_worker_points(code.query_points, n, best->worker_spread);
-  code.lambda_enc = 0.0;
+  nercc::CodeParams code = nercc::systematic_params(k, n, best->worker_spread);
   code.lambda_dec = best->lambda_dec;
   return {code, best->worker_spread};
 }

@@ -95,7 +95,10 @@ Options parse(int argc, char** argv) {
       }
     } else if (a == "--groups") o.groups = ex::parse_integer(a, value(i), 1);
     else if (a == "--window") o.window = ex::parse_integer(a, value(i), 1);
-    else if (a == "--fallback-below") o.fallback_below = ex::parse_real(a, value(i));
+    else if (a == "--fallback-below") {
+      o.fallback_below = ex::parse_real(a, value(i));
+      if (!std::isfinite(o.fallback_below)) throw std::invalid_argument("--fallback-below must be finite");
+    }
     else if (a == "--epochs") o.model.epochs = int(ex::parse_integer(a, value(i), 1));
     else if (a == "--hidden") o.model.hidden = int(ex::parse_integer(a, value(i), 1));
     else if (a == "--weight-decay") o.model.weight_decay = ex::parse_real(a, value(i));

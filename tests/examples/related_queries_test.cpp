@@ -207,13 +207,10 @@ TEST_CASE("the coded evaluation counts every lost query once and decodes a const
   };
   ex::ReferenceForecasts reference{constant(w.queries), nercc::RowMatrix<float>::Zero(w.rows(), 2)};
   const nercc::Index k = 8, n = 12, groups = 50;
-  nercc::CodeParams systematic;
-  systematic.num_queries = k;
-  systematic.num_workers = n;
-  systematic.query_points = systematic.resolved_query_points();
-  systematic.worker_points = nercc::clustered_worker_points(systematic.query_points, n, 0.1);
-  nercc::CodeParams chebyshev = systematic;
-  chebyshev.worker_points.clear();
+  const nercc::CodeParams systematic = nercc::systematic_params(k, n, 0.1);
+  nercc::CodeParams chebyshev;
+  chebyshev.num_queries = k;
+  chebyshev.num_workers = n;
   for (auto kind : {ex::GroupKind::related, ex::GroupKind::unrelated}) {
     const auto sys = ex::evaluate_missing_queries<nercc::SplineScheme>(w, systematic, kind, groups, {1, 4}, 9, constant,
                                                                        reference);
