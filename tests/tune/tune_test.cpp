@@ -247,6 +247,32 @@ TEST_CASE("worker spreads: a placement search on the same samples, one reference
   CHECK(fresh(r.code) < 0.1 * fresh(plain.code));
 }
 
+TEST_CASE("systematic: only lambda_enc = 0 is tried, so worker k computes query k exactly", "[tune][points]") {
+  auto p = base_params(8, 12, 2);
+  p.grid_points = 4;
+  p.worker_spreads = {0.1, 0.5};
+  p.systematic = true;
+  const RowMatrix<double> calibration = random_rows(120, 7);
+  Index calls = 0;
+  auto model = [&](const RowMatrix<double>& x) {
+    ++calls;
+    return smooth_model(x);
+  };
+  const auto r = nercc::tune_lambdas(p, calibration, model);
+  CHECK(r.lambda_enc == 0.0);
+  for (const auto& e : r.table) CHECK(e.lambda_enc == 0.0);
+  CHECK(calls == 1 + 2);  // the reference call, then lambda_enc = 0 once per spread
+  CHECK(nercc::SplineScheme::is_systematic(r.code));
+  // The systematic rows are the queries themselves.
+  const nercc::Encoder<nercc::SplineScheme, double> enc(r.code);
+  const RowMatrix<double> x = random_rows(8, 99);
+  CHECK((enc.encode(x).topRows(8) - x).cwiseAbs().maxCoeff() < 1e-12);
+  // Lambda_dec is still tuned: the table holds several values of it.
+  std::set<double> dec;
+  for (const auto& e : r.table) dec.insert(e.lambda_dec);
+  CHECK(dec.size() > 1);
+}
+
 TEST_CASE("the search: coarse grid with zero, refinement, one model call per lambda_enc", "[tune]") {
   auto p = base_params(10, 20, 3);
   p.grid_points = 6;
@@ -378,6 +404,9 @@ TEST_CASE("bad parameters are rejected, naming the field", "[tune][errors]") {
   p.worker_spreads = {0.1};
   p.code.worker_points = nercc::uniform_points(20);
   CHECK_THAT(error_of(p), Contains("worker_spreads sets the worker points: leave code.worker_points empty"));
+  p = base_params(10, 20, 0);
+  p.systematic = true;
+  CHECK_THAT(error_of(p), Contains("systematic needs worker_spreads"));
 }
 
 TEST_CASE("model misbehaviour reaches the caller", "[tune][errors]") {

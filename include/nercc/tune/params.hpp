@@ -87,6 +87,10 @@ struct TuneParams {
   /// lambda search on the same samples, and the best (spread, lambda_enc, lambda_dec) wins.
   /// Each value in (0, 1); code.worker_points must then be empty.
   std::vector<double> worker_spreads;
+  /// Keep the code systematic: only lambda_enc = 0 is tried, so with worker_spreads' clustered
+  /// points worker k computes query k exactly (the runtime can release it early, and the
+  /// planner enumerates early release for the entry). Needs worker_spreads.
+  bool systematic = false;
 
   /// Throws nercc::invalid_argument naming the first invalid field.
   void validate() const {
@@ -133,8 +137,10 @@ struct TuneParams {
         throw invalid_argument(message("worker_spreads[", i, "] (", worker_spreads[i], ") must lie in (0, 1)"));
     if (!worker_spreads.empty() && !code.worker_points.empty())
       throw invalid_argument("worker_spreads sets the worker points: leave code.worker_points empty");
+    if (systematic && worker_spreads.empty())
+      throw invalid_argument("systematic needs worker_spreads: the clustered worker points put worker k at query point k");
     // The reference call, then one per coarse lambda_enc: 0 and the grid, or 0 alone without lambdas.
-    const Index coarse_calls = facts.has_lambdas ? grid_points + 2 : 2;
+    const Index coarse_calls = facts.has_lambdas && !systematic ? grid_points + 2 : 2;
     if (max_model_calls < coarse_calls)
       throw invalid_argument(message("max_model_calls (", max_model_calls, ") must be >= ", coarse_calls,
                                      " (the reference call and one per coarse lambda_enc)"));

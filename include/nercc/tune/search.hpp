@@ -81,11 +81,12 @@ class LambdaSearch {
                                           : p_.lambda_min * std::pow(p_.lambda_max / p_.lambda_min,
                                                                      double(i) / double(p_.grid_points - 1)));
     }
-    evaluate_grid(axis, axis, 0);
+    const std::vector<double> zero{0.0};
+    evaluate_grid(p_.systematic ? zero : axis, axis, 0);
     if constexpr (Scheme::has_lambdas) {
       for (Index round = 1; round <= p_.refine_rounds; ++round) {
         const TuneEntry& best = table_[best_index()];
-        const auto enc = local_axis(tried(&std::pair<double, double>::first), best.lambda_enc);
+        const auto enc = p_.systematic ? zero : local_axis(tried(&std::pair<double, double>::first), best.lambda_enc);
         const auto dec = local_axis(tried(&std::pair<double, double>::second), best.lambda_dec);
         // Keep the lambda_enc values that the budget allows, nearest to the best first.
         std::vector<double> affordable;
