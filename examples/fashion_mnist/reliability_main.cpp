@@ -549,6 +549,38 @@ int main(int argc, char** argv) {
       }
       md << '\n';
     }
+    // The policy a deployment would run: a fixed threshold on the decoder's reliability.
+    const std::vector<double> thresholds{0.5, 0.8, 0.9, 0.95, 0.99};
+    md << "\n## Fallback below a fixed reliability threshold\n\n"
+          "An estimate goes to the fallback when its reliability 1 / (1 + r^2) (the decoder's score) is below t. "
+          "Cells: fraction of the estimates sent, RelAcc over all queries.\n\n| config | N | no fallback |";
+    for (double t : thresholds) md << " t = " << t << " |";
+    md << "\n|---|---|---|";
+    for (std::size_t i = 0; i < thresholds.size(); ++i) md << "---|";
+    md << '\n';
+    for (const auto& [key, sm] : pooled) {
+      std::size_t est = 0;
+      std::vector<double> right(thresholds.size(), 0.0), sent(thresholds.size(), 0.0);
+      double kept_right = 0;
+      for (const Record& r : records) {
+        if (r.config != key.first || r.n != key.second) continue;
+        ++est;
+        const double x = -r.scores[geometric], reliability = 1.0 / (1.0 + x * x);
+        kept_right += r.agrees ? 1 : 0;
+        for (std::size_t i = 0; i < thresholds.size(); ++i) {
+          const bool to_fallback = reliability < thresholds[i];
+          sent[i] += to_fallback ? 1 : 0;
+          right[i] += (to_fallback ? r.fallback_agrees : r.agrees) ? 1 : 0;
+        }
+      }
+      const double all = double(sm.exact + est);
+      md << "| " << configs[key.first].name << " | " << key.second << " | " << num((double(sm.exact) + kept_right) / all, 4)
+         << " |";
+      for (std::size_t i = 0; i < thresholds.size(); ++i)
+        md << ' ' << num(sent[i] / double(std::max<std::size_t>(est, 1)), 2) << ", "
+           << num((double(sm.exact) + right[i]) / all, 4) << " |";
+      md << '\n';
+    }
     md << "\n## Code settings\n\n";
     for (const auto& [key, text] : settings)
       md << "- " << configs[key.first].name << " N = " << key.second << ": " << text << "\n";
