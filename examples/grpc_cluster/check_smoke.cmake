@@ -2,7 +2,7 @@
 # where it applies, zero lost queries, every query accounted for in every round, figures in
 # range, the fallback answering what a dead worker left, a frontier per redundancy and a
 # complete table. Called by CTest with FRONTEND and OUT.
-cmake_policy(SET CMP0057 NEW)  # if(IN_LIST)
+cmake_minimum_required(VERSION 3.19)  # string(JSON); if(IN_LIST) and quoted if() arguments as strings
 file(REMOVE_RECURSE ${OUT})
 execute_process(
   COMMAND ${FRONTEND} --smoke --out ${OUT} --quiet
