@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -102,13 +103,24 @@ int main(int argc, char** argv) {
   c.tune.refine_rounds = 1;
   const auto t0 = std::chrono::steady_clock::now();
   const np::AccuracyTable table = np::calibrate(c, images, logits);
-  std::printf("calibrated %zu (scheme, K, N, answers) entries in %.1f s; RelAcc with every answer / one straggler:\n",
-              table.entries().size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  // The same in a systematic layout (clustered worker points, lambda_enc = 0): worker k computes
+  // query k exactly, so the planner can release it early.
+  np::CalibrateParams c_sys = c;
+  c_sys.tune.systematic = true;
+  c_sys.tune.worker_spreads = {0.05, 0.2, 0.5};
+  c_sys.tune.max_model_calls = 8;
+  const np::AccuracyTable table_sys = np::calibrate(c_sys, images, logits);
+  std::printf("calibrated %zu + %zu (scheme, K, N, answers) entries in %.1f s; RelAcc with every answer / one straggler"
+              " (default points; systematic):\n",
+              table.entries().size(), table_sys.entries().size(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   for (const auto& [k, n] : c.configs)
     for (SchemeKind s : np::measured_schemes()) {
       const auto all = table.lookup(s, k, n, n), one = table.lookup(s, k, n, n - 1);
-      std::printf("  %-6s K=%lld N=%-2lld %.4f / %s\n", nercc::to_string(s), (long long)k, (long long)n, all->rel_acc,
-                  n > k ? std::to_string(one->rel_acc).c_str() : "-");
+      const auto sys_all = table_sys.lookup(s, k, n, n), sys_one = table_sys.lookup(s, k, n, n - 1);
+      std::printf("  %-6s K=%lld N=%-2lld %.4f / %s; %.4f / %s\n", nercc::to_string(s), (long long)k, (long long)n,
+                  all->rel_acc, n > k ? std::to_string(one->rel_acc).c_str() : "-", sys_all->rel_acc,
+                  n > k ? std::to_string(sys_one->rel_acc).c_str() : "-");
     }
 
   // 4. Plans per SLO.
@@ -118,8 +130,8 @@ int main(int argc, char** argv) {
   for (double floor : floors) {
     r.accuracy_floor = floor;
     std::printf("\nrate %.0f queries/s, RelAcc >= %.2f, price 1 per worker\n", rate, floor);
-    std::printf("| SLO p99 (ms) | plan | cost | coded cost | uncoded cost | replication cost | uncoded / plan | replication / plan |\n"
-                "|---|---|---|---|---|---|---|---|\n");
+    std::printf("| SLO p99 (ms) | plan | cost | coded cost | coded systematic cost | uncoded cost | replication cost | uncoded / plan | replication / plan |\n"
+                "|---|---|---|---|---|---|---|---|---|\n");
     for (double slo : slos_ms) {
       r.slo_seconds = slo / 1e3;
       const auto t1 = std::chrono::steady_clock::now();
@@ -128,8 +140,10 @@ int main(int argc, char** argv) {
       const auto unc = cheapest(r, stragglers, table, {SchemeKind::uncoded});
       const auto rep = cheapest(r, stragglers, table, {SchemeKind::replication});
       const auto coded_only = cheapest(r, stragglers, table, np::measured_schemes());
+      const auto coded_sys = cheapest(r, stragglers, table_sys, np::measured_schemes());
       if (res.plans.empty()) {
-        std::printf("| %g | infeasible (%s) | | | | | | |\n", slo, np::to_string(res.binding));
+        std::printf("| %g | infeasible (%s) | | | %s | | | | |\n", slo, np::to_string(res.binding),
+                    coded_sys.plans.empty() ? "-" : std::to_string(int(coded_sys.plans.front().cost)).c_str());
         continue;
       }
       const np::Plan& p = res.plans.front();
@@ -139,13 +153,16 @@ int main(int argc, char** argv) {
         std::snprintf(buf, sizeof buf, "%.2f", x.plans.empty() ? 0.0 : x.plans.front().cost / p.cost);
         return x.plans.empty() ? std::string("-") : std::string(buf);
       };
-      char rule[48];
+      char rule[96];
       if (p.deadline > 0.0) std::snprintf(rule, sizeof rule, "deadline %.3f ms", 1e3 * p.deadline);
       else std::snprintf(rule, sizeof rule, "quorum %lld", (long long)p.quorum);
-      std::printf("| %g | %s K=%lld N=%lld b=%lld %s, %lld sets, p99 %.2f ms, RelAcc %.3f (%.1f ms to plan) | %g | %s | %s | %s | %s | %s |\n",
+      if (p.early_release) std::strcat(rule, ", early release");
+      if (p.hedge_delay > 0.0) std::snprintf(rule + std::strlen(rule), sizeof rule - std::strlen(rule), ", hedged at %.2f ms", 1e3 * p.hedge_delay);
+      std::printf("| %g | %s K=%lld N=%lld b=%lld %s, %lld sets, p99 %.2f ms, RelAcc %.3f (%.1f ms to plan) | %g | %s | %s | %s | %s | %s | %s |\n",
                   slo, nercc::to_string(p.scheme), (long long)p.num_queries, (long long)p.num_workers,
                   (long long)p.batch_size, rule, (long long)p.worker_sets, 1e3 * p.p99, p.rel_acc, ms, p.cost,
-                  cost(coded_only).c_str(), cost(unc).c_str(), cost(rep).c_str(), ratio(unc).c_str(), ratio(rep).c_str());
+                  cost(coded_only).c_str(), cost(coded_sys).c_str(), cost(unc).c_str(), cost(rep).c_str(),
+                  ratio(unc).c_str(), ratio(rep).c_str());
     }
   }
   std::printf("(-: no configuration of that kind meets the SLO)\n");
