@@ -7,7 +7,7 @@
 #include "frontend_options.hpp"
 #include "models.hpp"
 
-#include <nercc/points.hpp>
+#include <nercc/params.hpp>
 #include <nercc/runtime.hpp>
 
 #include <algorithm>
@@ -89,16 +89,13 @@ inline void default_layout(rt::RuntimeParams& p, const PolicyContext& c, nercc::
   p.stragglers = (c.n - c.k + 1) / 2;
   p.deadline = ms(c.deadline_ms);
 }
-// Systematic layout (worker k at query point k, companions clustered next to the query points,
-// lambda_enc = 0), early release and the grace rule: exact answers leave at once, the rest are
+// Systematic layout (nercc::systematic_params: worker k at query point k, companions clustered
+// next to the query points, lambda_enc = 0), early release and the grace rule: exact answers leave at once, the rest are
 // decided at T (or when every call resolved) from every answer that came.
 inline void systematic_grace(rt::RuntimeParams& p, const PolicyContext& c, nercc::SchemeKind kind) {
   p.scheme = kind;
-  p.code.num_queries = c.k;
-  p.code.num_workers = c.n;
-  p.code.lambda_enc = 0;
+  p.code = nercc::systematic_params(c.k, c.n, c.spread);
   p.code.lambda_dec = kind == nercc::SchemeKind::spline ? c.lambda_dec : 0.0;
-  p.code.worker_points = nercc::clustered_worker_points(p.code.resolved_query_points(), c.n, c.spread);
   p.stragglers = 0;
   p.early_release = true;
   p.deadline = ms(c.grace_ms);
