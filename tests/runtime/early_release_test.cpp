@@ -24,30 +24,13 @@ rt::RuntimeParams params(nercc::SchemeKind scheme, Index k, Index n, Index s) {
   return p;
 }
 
-Mat query(Index i) {
-  Mat x(1, 3);
-  x << 0.1 * double(i + 1), -0.2 * double(i), 0.05 * double(i * i);
-  return x;
-}
-
-using Futures = std::vector<std::future<rt::QueryOutcome<double>>>;
-
-Futures submit_group(rt::Runtime<double>& runtime, Index k, Index first = 0) {
-  Futures f;
-  for (Index i = 0; i < k; ++i) f.push_back(runtime.submit(query(first + i)));
-  runtime.wait_idle();
-  return f;
-}
-
-bool ready(std::future<rt::QueryOutcome<double>>& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }
-
 }  // namespace
 
 TEST_CASE("early release: uncoded completes each query at its own worker's answer", "[runtime][early_release]") {
   auto clock = std::make_shared<rt::ManualClock>();
   ScriptedTransport script;
   rt::Runtime<double> runtime(params(nercc::SchemeKind::uncoded, 4, 4, 0), script.transport(), clock);
-  auto f = submit_group(runtime, 4);
+  auto f = submit_queries(runtime, 4);
   script.answer(2);
   runtime.wait_idle();
   REQUIRE(ready(f[2]));
@@ -56,7 +39,7 @@ TEST_CASE("early release: uncoded completes each query at its own worker's answe
   REQUIRE(o.ok());
   CHECK(o.released_early);
   CHECK(o.provenance == rt::Provenance::exact);
-  CHECK((o.value.array() == toy_model(query(2)).array()).all());  // the worker's answer, bitwise
+  CHECK((o.value.array() == toy_model(varied_query(2)).array()).all());  // the worker's answer, bitwise
   for (Index w : {0, 1, 3}) script.answer(w);
   runtime.wait_idle();
   for (Index i : {0, 1, 3}) {
@@ -74,7 +57,7 @@ TEST_CASE("early release: the first replica releases, a second answer delivers n
   auto clock = std::make_shared<rt::ManualClock>();
   ScriptedTransport script;
   rt::Runtime<double> runtime(params(nercc::SchemeKind::replication, 4, 8, 0), script.transport(), clock);
-  auto f = submit_group(runtime, 4);
+  auto f = submit_queries(runtime, 4);
   script.answer(5);  // worker 5 computes query 1
   runtime.wait_idle();
   REQUIRE(ready(f[1]));
@@ -97,8 +80,8 @@ TEST_CASE("early release: a systematic spline layout releases worker k's query, 
   p.code.worker_points = nercc::clustered_worker_points(p.code.resolved_query_points(), 8, 0.1);
   rt::Runtime<double> runtime(p, script.transport(), clock);
   REQUIRE(runtime.code().systematic());
-  auto f = submit_group(runtime, 4);
-  REQUIRE((script.call_to(1)->input.array() == query(1).array()).all());  // coded row 1 is query 1
+  auto f = submit_queries(runtime, 4);
+  REQUIRE((script.call_to(1)->input.array() == varied_query(1).array()).all());  // coded row 1 is query 1
   script.answer(1);
   script.answer(6);  // a companion: nothing to release
   runtime.wait_idle();
@@ -108,7 +91,7 @@ TEST_CASE("early release: a systematic spline layout releases worker k's query, 
   const auto exact = f[1].get();
   CHECK(exact.released_early);
   CHECK(exact.provenance == rt::Provenance::exact);
-  CHECK((exact.value.array() == toy_model(query(1)).array()).all());
+  CHECK((exact.value.array() == toy_model(varied_query(1)).array()).all());
   for (Index w : {0, 4, 5, 7}) script.answer(w);  // quorum 6: decided without workers 2 and 3
   runtime.wait_idle();
   CHECK(f[0].get().released_early);
@@ -128,7 +111,7 @@ TEST_CASE("early release: no effect without exact workers; released queries surv
   SECTION("default (non-systematic) points") {
     ScriptedTransport script;
     rt::Runtime<double> runtime(params(nercc::SchemeKind::spline, 4, 8, 2), script.transport(), clock);
-    auto f = submit_group(runtime, 4);
+    auto f = submit_queries(runtime, 4);
     for (Index w = 0; w < 5; ++w) script.answer(w);
     runtime.wait_idle();
     for (auto& x : f) CHECK_FALSE(ready(x));
@@ -144,7 +127,7 @@ TEST_CASE("early release: no effect without exact workers; released queries surv
   SECTION("a deadline with too few answers fails only the queries not released") {
     ScriptedTransport script;
     rt::Runtime<double> runtime(params(nercc::SchemeKind::uncoded, 4, 4, 0), script.transport(), clock);
-    auto f = submit_group(runtime, 4);
+    auto f = submit_queries(runtime, 4);
     script.answer(0);
     runtime.wait_idle();
     clock->advance(milliseconds(200));
@@ -160,14 +143,14 @@ TEST_CASE("early release: no effect without exact workers; released queries surv
     auto p = params(nercc::SchemeKind::uncoded, 2, 2, 0);
     p.worker_batch = 2;
     rt::Runtime<double> runtime(p, script.transport(), clock);
-    auto f = submit_group(runtime, 4);
+    auto f = submit_queries(runtime, 4);
     REQUIRE(script.size() == 2);
     script.answer(1);  // worker 1 computes query 1 of both blocks: queries 1 and 3
     runtime.wait_idle();
     REQUIRE(ready(f[1]));
     REQUIRE(ready(f[3]));
-    CHECK((f[3].get().value.array() == toy_model(query(3)).array()).all());
-    CHECK((f[1].get().value.array() == toy_model(query(1)).array()).all());
+    CHECK((f[3].get().value.array() == toy_model(varied_query(3)).array()).all());
+    CHECK((f[1].get().value.array() == toy_model(varied_query(1)).array()).all());
     CHECK_FALSE(ready(f[0]));
     runtime.shutdown();
     CHECK(f[0].get().error == rt::QueryError::shut_down);

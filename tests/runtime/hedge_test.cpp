@@ -30,15 +30,6 @@ rt::HedgeParams fixed(Index spares, milliseconds delay) {
   return h;
 }
 
-rt::GroupShape shape(Index workers, Index min_answers, bool covers = false, Index queries = 0) {
-  rt::GroupShape s;
-  s.workers = workers;
-  s.min_answers = min_answers;
-  s.covers_queries = covers;
-  s.queries = queries;
-  return s;
-}
-
 rt::HedgeCall call(bool outstanding, bool hedged, Index query = -1) {
   rt::HedgeCall c;
   c.outstanding = outstanding;
@@ -47,22 +38,23 @@ rt::HedgeCall call(bool outstanding, bool hedged, Index query = -1) {
   return c;
 }
 
-Mat query(Index i) {
-  Mat x(1, 3);
-  x << 0.1 * double(i + 1), -0.2 * double(i), 0.05 * double(i * i);
-  return x;
-}
 
-using Futures = std::vector<std::future<rt::QueryOutcome<double>>>;
 
-Futures submit(rt::Runtime<double>& runtime, Index count, Index first = 0) {
+// Uncoded K = N = 4 on a manual clock and a scripted transport, 4 queries submitted.
+struct Uncoded {
+  explicit Uncoded(rt::RuntimeParams p)
+      : runtime(std::move(p), script.transport(), clock), f(submit_queries(runtime, 4)) {}
+  std::shared_ptr<rt::ManualClock> clock = std::make_shared<rt::ManualClock>();
+  ScriptedTransport script;
+  rt::Runtime<double> runtime;
   Futures f;
-  for (Index i = 0; i < count; ++i) f.push_back(runtime.submit(query(first + i)));
-  runtime.wait_idle();
-  return f;
-}
+};
 
-bool ready(std::future<rt::QueryOutcome<double>>& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }
+rt::RuntimeParams uncoded(rt::HedgeParams h) {
+  rt::RuntimeParams p = small_params(nercc::SchemeKind::uncoded, 4, 4, 0);
+  p.hedge = h;
+  return p;
+}
 
 }  // namespace
 
@@ -223,7 +215,7 @@ TEST_CASE("HedgePolicy::calls_to_hedge: only what the decision still needs", "[r
   using Slots = std::vector<std::size_t>;
   SECTION("coded: up to quorum - usable outstanding calls, lowest first") {
     rt::HedgeGroupView g;
-    g.shape = shape(6, 3);
+    g.shape = group_shape(6, 3);
     g.quorum = 5;
     g.usable = 2;
     g.calls = {call(false, false), call(true, false), call(false, false), call(true, false), call(true, false),
@@ -238,7 +230,7 @@ TEST_CASE("HedgePolicy::calls_to_hedge: only what the decision still needs", "[r
   }
   SECTION("replication/uncoded: one call per uncovered position") {
     rt::HedgeGroupView g;
-    g.shape = shape(6, 1, true, 3);
+    g.shape = group_shape(6, 1, true, 3);
     g.quorum = 6;
     g.coverage = {1, 0, 0};
     // Replication 3 x 2: workers 0..5 compute positions 0 1 2 0 1 2.
@@ -300,18 +292,18 @@ TEST_CASE("HedgeParams and RuntimeParams: bad settings name the field", "[runtim
 
 TEST_CASE("hedging: a slow call gets a backup on a spare worker, whose answer is used; the primary is cancelled",
           "[runtime][hedge]") {
-  auto clock = std::make_shared<rt::ManualClock>();
-  ScriptedTransport script;
-  rt::RuntimeParams p = small_params(nercc::SchemeKind::uncoded, 4, 4, 0);
-  p.hedge = fixed(2, milliseconds(10));
+  rt::RuntimeParams p = uncoded(fixed(2, milliseconds(10)));
   std::vector<rt::GroupLog> logs;
   std::mutex logs_mutex;
   p.group_log = [&](const rt::GroupLog& l) {
     std::lock_guard<std::mutex> guard(logs_mutex);
     logs.push_back(l);
   };
-  rt::Runtime<double> runtime(p, script.transport(), clock);
-  auto f = submit(runtime, 4);
+  Uncoded u(p);
+  auto& script = u.script;
+  auto& clock = u.clock;
+  auto& runtime = u.runtime;
+  auto& f = u.f;
   REQUIRE(script.size() == 4);
   for (Index w : {0, 1, 2}) script.answer(w);
   clock->advance(milliseconds(10) - rt::Duration(1));
@@ -332,7 +324,7 @@ TEST_CASE("hedging: a slow call gets a backup on a spare worker, whose answer is
   REQUIRE(o.ok());
   CHECK(o.hedged);
   CHECK(o.provenance == rt::Provenance::exact);
-  CHECK((o.value.array() == toy_model(query(3)).array()).all());
+  CHECK((o.value.array() == toy_model(varied_query(3)).array()).all());
   CHECK(o.latency_seconds == Approx(0.012));
   CHECK(script.cancelled(3));
   CHECK_FALSE(script.cancelled(4));
@@ -366,12 +358,11 @@ TEST_CASE("hedging: a slow call gets a backup on a spare worker, whose answer is
 }
 
 TEST_CASE("hedging: the primary answering first wins and the backup is cancelled", "[runtime][hedge]") {
-  auto clock = std::make_shared<rt::ManualClock>();
-  ScriptedTransport script;
-  rt::RuntimeParams p = small_params(nercc::SchemeKind::uncoded, 4, 4, 0);
-  p.hedge = fixed(1, milliseconds(10));
-  rt::Runtime<double> runtime(p, script.transport(), clock);
-  auto f = submit(runtime, 4);
+  Uncoded u(uncoded(fixed(1, milliseconds(10))));
+  auto& script = u.script;
+  auto& clock = u.clock;
+  auto& runtime = u.runtime;
+  auto& f = u.f;
   for (Index w : {0, 1, 2}) script.answer(w);
   clock->advance(milliseconds(10));
   runtime.wait_idle();
@@ -381,7 +372,7 @@ TEST_CASE("hedging: the primary answering first wins and the backup is cancelled
   const auto o = f[3].get();
   REQUIRE(o.ok());
   CHECK_FALSE(o.hedged);
-  CHECK((o.value.array() == toy_model(query(3)).array()).all());
+  CHECK((o.value.array() == toy_model(varied_query(3)).array()).all());
   CHECK(script.cancelled(4));
   CHECK_FALSE(script.cancelled(3));
   const auto m = runtime.metrics();
@@ -392,12 +383,11 @@ TEST_CASE("hedging: the primary answering first wins and the backup is cancelled
 }
 
 TEST_CASE("hedging: a copy that fails leaves the call to the other; both failing fails it", "[runtime][hedge]") {
-  auto clock = std::make_shared<rt::ManualClock>();
-  ScriptedTransport script;
-  rt::RuntimeParams p = small_params(nercc::SchemeKind::uncoded, 4, 4, 0);
-  p.hedge = fixed(1, milliseconds(10));
-  rt::Runtime<double> runtime(p, script.transport(), clock);
-  auto f = submit(runtime, 4);
+  Uncoded u(uncoded(fixed(1, milliseconds(10))));
+  auto& script = u.script;
+  auto& clock = u.clock;
+  auto& runtime = u.runtime;
+  auto& f = u.f;
   script.answer(0);
   script.answer(1);
   clock->advance(milliseconds(10));
@@ -413,7 +403,7 @@ TEST_CASE("hedging: a copy that fails leaves the call to the other; both failing
   const auto o2 = f[2].get();
   REQUIRE(o2.ok());
   CHECK(o2.hedged);
-  CHECK((o2.value.array() == toy_model(query(2)).array()).all());
+  CHECK((o2.value.array() == toy_model(varied_query(2)).array()).all());
   const auto o3 = f[3].get();
   CHECK(o3.error == rt::QueryError::unavailable);
   const auto m = runtime.metrics();
@@ -425,14 +415,14 @@ TEST_CASE("hedging: a copy that fails leaves the call to the other; both failing
 }
 
 TEST_CASE("hedging: the budget refuses backups past its burst, counted once per call", "[runtime][hedge]") {
-  auto clock = std::make_shared<rt::ManualClock>();
-  ScriptedTransport script;
-  rt::RuntimeParams p = small_params(nercc::SchemeKind::uncoded, 4, 4, 0);
-  p.hedge = fixed(1, milliseconds(10));
-  p.hedge.budget_burst = 1;
-  p.hedge.budget_fraction = 0.01;
-  rt::Runtime<double> runtime(p, script.transport(), clock);
-  auto f = submit(runtime, 4);
+  rt::HedgeParams h = fixed(1, milliseconds(10));
+  h.budget_burst = 1;
+  h.budget_fraction = 0.01;
+  Uncoded u(uncoded(h));
+  auto& script = u.script;
+  auto& clock = u.clock;
+  auto& runtime = u.runtime;
+  auto& f = u.f;
   script.answer(0);
   clock->advance(milliseconds(10));
   runtime.wait_idle();
@@ -457,7 +447,7 @@ TEST_CASE("hedging onto answered workers: a coded group's slow call goes to its 
   p.hedge.target = rt::HedgeTarget::answered;
   p.hedge.delay = milliseconds(5);
   rt::Runtime<double> runtime(p, script.transport(), clock);
-  auto f = submit(runtime, 2);
+  auto f = submit_queries(runtime, 2);
   script.answer(2);
   script.answer(0);
   clock->advance(milliseconds(5));
@@ -496,7 +486,7 @@ TEST_CASE("hedging with early release: a systematic query is released with its b
   p.hedge = fixed(1, milliseconds(5));
   rt::Runtime<double> runtime(p, script.transport(), clock);
   REQUIRE(runtime.code().systematic());
-  auto f = submit(runtime, 2);
+  auto f = submit_queries(runtime, 2);
   script.answer(0);
   script.answer(2);
   clock->advance(milliseconds(5));
@@ -531,7 +521,7 @@ TEST_CASE("hedging with SimulatedTransport: a straggling worker's call is answer
   rt::RuntimeParams p = small_params(nercc::SchemeKind::uncoded, 4, 4, 0);
   p.hedge = fixed(1, milliseconds(5));
   rt::Runtime<double> runtime(p, workers.transport(), clock);
-  auto f = submit(runtime, 4);
+  auto f = submit_queries(runtime, 4);
   // Step from due time to due time (answers and the hedge timer) until every outcome is in.
   for (int step = 0; step < 20 && !ready(f[3]); ++step) {
     const rt::TimePoint next = std::min(workers.next_due().value_or(rt::TimePoint::max()),
@@ -544,7 +534,7 @@ TEST_CASE("hedging with SimulatedTransport: a straggling worker's call is answer
   const auto o = f[3].get();
   REQUIRE(o.ok());
   CHECK(o.hedged);
-  CHECK((o.value.array() == toy_model(query(3)).array()).all());
+  CHECK((o.value.array() == toy_model(varied_query(3)).array()).all());
   CHECK(o.latency_seconds == Approx(0.007));  // 5 ms hedge delay + 2 ms backup, not 50 ms
   {
     std::lock_guard<std::mutex> guard(calls_mutex);
@@ -580,7 +570,7 @@ TEST_CASE("hedging: the percentile delay follows the observed call latencies", "
   rt::Runtime<double> runtime(p, script.transport(), clock);
   // Two groups answered after 3 ms and 7 ms (calls 0 and 1 of each): samples 3 7 3 7 ms.
   for (std::size_t g = 0; g < 2; ++g) {
-    auto f = submit(runtime, 2, Index(2 * g));
+    auto f = submit_queries(runtime, 2, Index(2 * g));
     clock->advance(milliseconds(3));
     script.answer(0, g);
     clock->advance(milliseconds(4));
@@ -588,7 +578,7 @@ TEST_CASE("hedging: the percentile delay follows the observed call latencies", "
     runtime.wait_idle();
     for (auto& x : f) REQUIRE(x.get().ok());
   }
-  auto f = submit(runtime, 2, 4);  // hedged at the median, 3 ms
+  auto f = submit_queries(runtime, 2, 4);  // hedged at the median, 3 ms
   CHECK(script.size() == 4 + 2);
   clock->advance(milliseconds(3));
   runtime.wait_idle();

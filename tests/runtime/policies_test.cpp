@@ -1,6 +1,6 @@
 // The runtime's policies and services on their own, without a pipeline: the decision rule, the
 // overload controller, the timer service and the metrics recorder.
-#include <nercc/runtime.hpp>
+#include "support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -17,16 +17,8 @@ namespace {
 
 using nercc::Index;
 namespace rt = nercc::runtime;
+using nercc_test::group_shape;
 using std::chrono::milliseconds;
-
-rt::GroupShape shape(Index workers, Index min_answers, bool covers = false, Index queries = 0) {
-  rt::GroupShape s;
-  s.workers = workers;
-  s.min_answers = min_answers;
-  s.covers_queries = covers;
-  s.queries = queries;
-  return s;
-}
 
 rt::CollectProgress progress(Index resolved, Index usable, Index covered = 0) {
   rt::CollectProgress p;
@@ -47,16 +39,16 @@ nercc::CodeParams code(Index k, Index n) {
 
 TEST_CASE("QuorumOrDeadline: quorum N_used - S, clamped to [min_answers, N_used]", "[runtime][policy]") {
   const rt::QuorumOrDeadline s2(2, milliseconds(10));
-  CHECK(s2.quorum(shape(10, 4)) == 8);
-  CHECK(s2.quorum(shape(5, 4)) == 4);   // lowered redundancy: never below the decoder's minimum
-  CHECK(s2.quorum(shape(3, 4)) == 3);   // never above the calls sent
-  CHECK(rt::QuorumOrDeadline(0, milliseconds(1)).quorum(shape(6, 1)) == 6);
+  CHECK(s2.quorum(group_shape(10, 4)) == 8);
+  CHECK(s2.quorum(group_shape(5, 4)) == 4);   // lowered redundancy: never below the decoder's minimum
+  CHECK(s2.quorum(group_shape(3, 4)) == 3);   // never above the calls sent
+  CHECK(rt::QuorumOrDeadline(0, milliseconds(1)).quorum(group_shape(6, 1)) == 6);
   CHECK(s2.deadline() == milliseconds(10));
 }
 
 TEST_CASE("QuorumOrDeadline: decides at the quorum, at full cover, or when every call resolved", "[runtime][policy]") {
   const rt::QuorumOrDeadline rule(2, milliseconds(10));
-  const rt::GroupShape coded = shape(10, 4);
+  const rt::GroupShape coded = group_shape(10, 4);
   CHECK_FALSE(rule.on_progress(coded, progress(7, 7)));
   CHECK(rule.on_progress(coded, progress(8, 8)) == rt::Decision::quorum);
   CHECK(rule.on_progress(coded, progress(9, 7)) == std::nullopt);       // two failed calls, one outstanding
@@ -65,10 +57,10 @@ TEST_CASE("QuorumOrDeadline: decides at the quorum, at full cover, or when every
 
   // Replication of 4 queries on 8 workers, no stragglers: quorum 8, but covering every query decides.
   const rt::QuorumOrDeadline exact(0, milliseconds(10));
-  const rt::GroupShape replicated = shape(8, 1, true, 4);
+  const rt::GroupShape replicated = group_shape(8, 1, true, 4);
   CHECK_FALSE(exact.on_progress(replicated, progress(3, 3, 3)));
   CHECK(exact.on_progress(replicated, progress(4, 4, 4)) == rt::Decision::quorum);
-  CHECK_FALSE(exact.on_progress(shape(8, 1, false, 4), progress(4, 4, 4)));  // coverage counts only when covering
+  CHECK_FALSE(exact.on_progress(group_shape(8, 1, false, 4), progress(4, 4, 4)));  // coverage counts only when covering
 }
 
 TEST_CASE("QuorumOrDeadline: bad settings name the field", "[runtime][policy][errors]") {
@@ -86,7 +78,7 @@ TEST_CASE("make_decision_rule and make_overload_policy follow RuntimeParams", "[
   p.overload.min_workers = 6;  // default step: ceil((8 - 6) / 2) = 1
   const auto rule = rt::make_decision_rule(p);
   CHECK(rule->deadline() == milliseconds(42));
-  CHECK(rule->quorum(shape(8, 4)) == 5);
+  CHECK(rule->quorum(group_shape(8, 4)) == 5);
   const auto overload = rt::make_overload_policy(p);
   CHECK(overload->workers_in_use() == 8);
   CHECK(overload->observe(1.0) == rt::OverloadAction::lower_redundancy);

@@ -24,8 +24,6 @@ Mat queries(Index k, double shift = 0.0) {
   return x;
 }
 
-bool ready(std::future<rt::QueryOutcome<double>>& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }
-
 template <class Scheme>
 void check_equivalence(nercc::SchemeKind kind, const std::vector<Index>& arrival_order,
                        nercc::OrderingMethod ordering = nercc::OrderingMethod::as_given) {

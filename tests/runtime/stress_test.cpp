@@ -121,6 +121,7 @@ struct StressOptions {
   bool early_release = false;  // on a systematic layout: some queries complete early
   rt::HedgeTarget hedge = rt::HedgeTarget::off;  // backups (cancelled, late, failing like any call)
   bool fallback = false;       // a fallback model answers the queries left without a value
+  double fallback_below_reliability = 0.0;  // ... and the estimates less reliable than this
 };
 
 // A cheap stand-in for a distilled model; throws now and then, like any user code.
@@ -167,6 +168,10 @@ void stress(long groups, StressOptions opt) {
   }
   rt::Fallback<double> fallback;
   if (opt.fallback) fallback = stress_fallback;
+  p.fallback_below_reliability = opt.fallback_below_reliability;
+  // Lowered redundancy leaves the K systematic workers alone, with nothing to estimate: keep N
+  // when the estimates' reliability is what the run exercises.
+  if (opt.fallback_below_reliability > 0) p.overload.enabled = false;
   std::unique_ptr<rt::Runtime<double>> runtime(new rt::Runtime<double>(p, chaos.transport(), clock, fallback));
 
   std::vector<std::atomic<int>> seen(static_cast<std::size_t>(total));
@@ -243,6 +248,9 @@ void stress(long groups, StressOptions opt) {
   if (opt.fallback) {
     CHECK(m.fallback_answers > 0);
     CHECK(m.fallback_failed > 0);
+    if (opt.fallback_below_reliability > 0) CHECK(m.fallback_low_reliability > 0);
+    else CHECK(m.fallback_low_reliability == 0);
+    CHECK(m.fallback_low_reliability <= m.fallback_answers);
   } else {
     CHECK(m.fallback_answers == 0);
   }
@@ -252,7 +260,8 @@ void stress(long groups, StressOptions opt) {
                   << " ticks; " << m.released_early << " released early; " << m.hedges_sent << " hedges sent, "
                   << m.hedges_won << " won, " << m.hedges_cancelled << " losers cancelled, " << m.hedge_answers_discarded
                   << " losers' answers discarded, " << m.hedges_refused_budget << " refused by the budget; "
-                  << m.fallback_answers << " fallback answers; lost " << lost << ", duplicated " << duplicated);
+                  << m.fallback_answers << " fallback answers (" << m.fallback_low_reliability
+                  << " for low reliability); lost " << lost << ", duplicated " << duplicated);
 }
 
 }  // namespace
@@ -267,12 +276,14 @@ TEST_CASE("runtime stress: early release on a systematic layout, exactly one out
   stress(stress_groups() / 4, o);
 }
 
-TEST_CASE("runtime stress: hedging on spares with early release and a fallback, exactly one outcome per query",
+TEST_CASE("runtime stress: hedging on spares with early release and a reliability-gated fallback, exactly one "
+          "outcome per query",
           "[runtime][stress][hedge]") {
   StressOptions o;
   o.early_release = true;
   o.hedge = rt::HedgeTarget::spare;
   o.fallback = true;
+  o.fallback_below_reliability = 0.95;  // below: no companion of the query near its point answered
   stress(stress_groups() / 4, o);
 }
 

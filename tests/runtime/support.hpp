@@ -4,6 +4,7 @@
 #include <nercc/runtime.hpp>
 
 #include <chrono>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -39,6 +40,37 @@ inline rt::RuntimeParams small_params(nercc::SchemeKind scheme, Index k = 4, Ind
   p.group_timeout = std::chrono::milliseconds(10);
   p.deadline = std::chrono::milliseconds(100);
   return p;
+}
+
+/// Query i of a small test (1 x 3): distinct, nonlinear in i.
+inline Mat varied_query(Index i) {
+  Mat x(1, 3);
+  x << 0.1 * double(i + 1), -0.2 * double(i), 0.05 * double(i * i);
+  return x;
+}
+
+using Futures = std::vector<std::future<rt::QueryOutcome<double>>>;
+
+/// Submits varied_query(first) .. varied_query(first + count - 1) and waits until idle.
+inline Futures submit_queries(rt::Runtime<double>& runtime, Index count, Index first = 0) {
+  Futures f;
+  for (Index i = 0; i < count; ++i) f.push_back(runtime.submit(varied_query(first + i)));
+  runtime.wait_idle();
+  return f;
+}
+
+inline bool ready(std::future<rt::QueryOutcome<double>>& f) {
+  return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+}
+
+/// What a decision rule knows of a group.
+inline rt::GroupShape group_shape(Index workers, Index min_answers, bool covers = false, Index queries = 0) {
+  rt::GroupShape s;
+  s.workers = workers;
+  s.min_answers = min_answers;
+  s.covers_queries = covers;
+  s.queries = queries;
+  return s;
 }
 
 /// Records every call; the test answers, fails or ignores them by hand.

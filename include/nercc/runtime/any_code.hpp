@@ -43,7 +43,10 @@ class AnyCode {
                    QueryOrder& order) const {
     impl_->encode_into(queries, coded, order);
   }
-  /// Decoder::decode(ids, outputs, order) of the chosen scheme, with the batch's order.
+  /// Decoder::decode(ids, outputs, order) of the chosen scheme, with the batch's order. The
+  /// result carries, per query, its provenance (exact, estimated, unavailable) and reliability
+  /// score (DecodeResult::provenance, ::reliability), which the runtime's outcomes report and
+  /// RuntimeParams::fallback_below_reliability acts on.
   DecodeResult<S> decode(const std::vector<Index>& ids, const Eigen::Ref<const RowMatrix<S>>& outputs,
                          const QueryOrder& order) const {
     return impl_->decode(ids, outputs, order);

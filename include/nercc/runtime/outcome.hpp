@@ -36,10 +36,10 @@ inline const char* to_string(QueryError e) {
   return "unknown";
 }
 
-/// How a query's value was produced.
+/// How a query's value was produced (the decoder's QueryProvenance, plus the fallback).
 enum class Provenance {
   exact,      ///< a worker's answer for this very query (replication, uncoded, an answered systematic worker)
-  estimated,  ///< decoded from the answers of its group (spline, Berrut)
+  estimated,  ///< combined from the answers of its group by the decoder (spline, Berrut)
   /// the runtime's fallback model (the group could not give this query a value, or its estimate
   /// was less reliable than RuntimeParams::fallback_below_reliability)
   fallback,
@@ -73,6 +73,11 @@ struct QueryOutcome {
   /// Berrut: any answer of its group; with early release: its own answer). A flag beside
   /// provenance, since a hedged value is still exact or estimated.
   bool hedged = false;
+  /// The decoder's reliability score of the query's value (DecodeResult::reliability): 1 for an
+  /// exact value, in (0, 1] for an estimate (higher is more trustworthy; a ranking score, not a
+  /// probability), 0 when its group gave it none. For a fallback answer: the score of what the
+  /// fallback replaced (0 when there was no value).
+  double reliability = 0.0;
   bool ok() const { return error == QueryError::none; }
 };
 

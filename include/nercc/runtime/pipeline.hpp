@@ -10,6 +10,7 @@
 #include <nercc/config.hpp>
 #include <nercc/decode_result.hpp>
 #include <nercc/errors.hpp>
+#include <nercc/query_provenance.hpp>
 #include <nercc/runtime/any_code.hpp>
 #include <nercc/runtime/bounded_queue.hpp>
 #include <nercc/runtime/clock.hpp>
@@ -645,6 +646,7 @@ struct Core {
       out.provenance = Provenance::exact;
       out.released_early = true;
       out.hedged = r.hedged;
+      out.reliability = 1.0;
       out.value = std::move(r.value);
       deliver(g->queries[r.query], std::move(out));
     }
@@ -796,8 +798,17 @@ struct Core {
       } else {
         out.value = r.values.row(Index(j));
         out.hedged = hedged[i] != 0;
+        out.reliability = r.reliability[j];
+        if (r.provenance[j] == QueryProvenance::exact) out.provenance = Provenance::exact;
       }
-      if (!out.ok() && fallback) answer_by_fallback(*g->queries[i], out);
+      if (fallback) {
+        if (!out.ok()) {
+          answer_by_fallback(*g->queries[i], out);
+        } else if (out.provenance == Provenance::estimated && out.reliability < params.fallback_below_reliability) {
+          // A failing fallback leaves the estimate in place: an unreliable value beats none.
+          if (answer_by_fallback(*g->queries[i], out)) metrics.fallback_low_reliability();
+        }
+      }
       deliver(g->queries[i], std::move(out));
     }
   }
@@ -829,7 +840,8 @@ struct Core {
   }
 
   // Replaces the error of `out` with the fallback model's answer to q, if it gives a usable one.
-  void answer_by_fallback(const Query<S>& q, QueryOutcome<S>& out) {
+  // Returns whether it did (a failure is counted and leaves `out` as it was).
+  bool answer_by_fallback(const Query<S>& q, QueryOutcome<S>& out) {
     try {
       RowMatrix<S> y = fallback(q.x);
       if (y.rows() == 1 && y.cols() == params.output_dim && y.allFinite()) {
@@ -837,12 +849,14 @@ struct Core {
         out.message.clear();
         out.value = std::move(y);
         out.provenance = Provenance::fallback;
-        return;
+        out.hedged = false;
+        return true;
       }
     } catch (...) {
       // Counted below; the query keeps its error.
     }
     metrics.fallback_failed();
+    return false;
   }
 
   void shutdown_inflight() {
