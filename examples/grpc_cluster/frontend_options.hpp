@@ -24,7 +24,8 @@ The frontier sweep: at each redundancy N/K every policy (policies.hpp) serves th
 Fashion-MNIST queries on the same N LeNet5 worker processes, in rounds.
   --smoke                 a minute: smoke LeNet5, K 2, ratios 1,2 (4 workers), 2 rounds of 60
                           queries at 200 q/s (options after it override these)
-  --long                  the long sweep: 5 rounds of 4000 queries, grace deadlines 5,8,15 ms
+  --long                  the long sweep: 4 rounds of 3000 queries, grace deadlines 5,8,15 ms
+                          (61 configurations, about 50 minutes on two cores)
   --out DIR               where the results go (default .)
   --policies LIST         comma-separated policy names (default all; see policies.hpp)
   --ratios LIST           redundancies N/K; K x ratio must be an integer (default 1,1.25,1.5,2,3)
@@ -123,8 +124,8 @@ inline FrontendArgs parse_frontend_args(int argc, char** argv) {
       continue;
     }
     if (flag == "--long") {
-      a.rounds = 5;
-      a.queries = 4000;
+      a.rounds = 4;
+      a.queries = 3000;
       a.grace_ms = {5, 8, 15};
       continue;
     }

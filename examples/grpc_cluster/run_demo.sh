@@ -12,7 +12,8 @@
 # --out        results (default docs/results/grpc_cluster/frontier; with --smoke,
 #              BUILD/grpc_cluster_smoke)
 # --smoke      about a minute: smoke LeNet5 trained into OUT/cache, K 2, N/K 1 and 2 (4 workers)
-# --long       the long sweep (5 rounds of 4000 queries, T = 5, 8, 15 ms; about 40 minutes)
+# --long       the long sweep (4 rounds of 3000 queries, T = 5, 8, 15 ms: 61 configurations;
+#              about 50 minutes on two cores)
 # --faults     the fault run instead (run_faults.sh: workers in network namespaces, frozen,
 #              killed, partitioned, lossy, overloaded; needs root); options after -- go to
 #              nercc_grpc_faults
