@@ -7,6 +7,7 @@
 #include <nercc/detail/fit_matrix.hpp>
 #include <nercc/detail/lru_cache.hpp>
 #include <nercc/detail/small_buffer.hpp>
+#include <nercc/detail/stream_rows.hpp>
 #include <nercc/errors.hpp>
 #include <nercc/ordering_options.hpp>
 #include <nercc/params.hpp>
@@ -49,6 +50,10 @@ NERCC_NAMESPACE_BEGIN
 /// cached per answered set). Note: with lambda_dec > 0 an answered systematic worker's output
 /// is thus returned as is rather than smoothed; lambda_dec smooths only the estimates of the
 /// missing queries (decoding_matrix shows this: unit rows for the exact queries).
+///
+/// Spline and Berrut codes check the answers in the same pass over them that decodes them
+/// (detail/stream_rows.hpp): when an answer turns out non-finite, the decode runs again without
+/// it, so a rejected answer costs a second pass and a second answered set in the cache.
 ///
 /// With CodeParams::ordering set, every batch was encoded in its own order: pass the QueryOrder
 /// that Encoder::encode returned for the batch to decode(ids, outputs, order), and row k of the
@@ -296,18 +301,6 @@ class Decoder {
 
     diag = DecodeDiagnostics{};
     diag.answers_received = f;
-    // magnitude[j] bounds the answer's largest |value| (scaled_abs_sum) for the overflow check.
-    detail::SmallBuffer<S> magnitude(std::size_t(f), S(0));
-    for (Index j = 0; j < f; ++j) {
-      magnitude[std::size_t(j)] = detail::scaled_abs_sum(outputs.row(j));
-      if (!std::isfinite(magnitude[std::size_t(j)])) {
-        const Index w = Index(ids[j]);
-        row_of_worker[std::size_t(w)] = -1;
-        ++diag.answers_rejected_non_finite;
-        if (rejected) rejected->push_back(w);
-      }
-    }
-    const Index usable = f - diag.answers_rejected_non_finite;
     const S nan = std::numeric_limits<S>::quiet_NaN();
     // The caller's row of query point i, and its outcome.
     const auto row_of = [order](Index i) { return order ? order[i] : i; };
@@ -315,55 +308,92 @@ class Decoder {
       if (provenance) provenance[row] = how;
       if (reliability) reliability[row] = score;
     };
-    if (usable < min_answers_ || usable == 0) {
+    // magnitude[j] = scaled_abs_sum of answer j: non-finite answers are rejected, and it bounds
+    // the answer's largest |value| for the overflow check.
+    detail::SmallBuffer<S> magnitude(std::size_t(f), S(0));
+    const auto reject_non_finite = [&] {
+      for (Index j = 0; j < f; ++j)
+        if (!std::isfinite(magnitude[std::size_t(j)])) {
+          const Index w = Index(ids[j]);
+          row_of_worker[std::size_t(w)] = -1;
+          ++diag.answers_rejected_non_finite;
+          if (rejected) rejected->push_back(w);
+        }
+    };
+    const auto insufficient = [&] {
       out.setConstant(nan);
       diag.queries_unavailable = k;
       for (Index q = 0; q < k; ++q) report(q, QueryProvenance::unavailable, 0.0);
       return DecodeStatus::insufficient_answers;
+    };
+    // The regression schemes scan the answers in the pass that decodes them (speculating that
+    // all are finite, and decoding again without the rejected ones when not); the others, and
+    // a decode that cannot succeed, scan first.
+    bool scanned = !Scheme::is_regression || f < min_answers_ || f == 0;
+    if (scanned) {
+      for (Index j = 0; j < f; ++j) magnitude[std::size_t(j)] = detail::scaled_abs_sum(outputs.row(j));
+      reject_non_finite();
     }
 
     if constexpr (Scheme::is_regression) {
-      detail::SmallBuffer<Index> sorted(std::size_t(usable), Index(0));
-      detail::SmallBuffer<const S*> rows(std::size_t(usable), nullptr);
-      detail::SmallBuffer<S> sorted_magnitude(std::size_t(usable), S(0));
-      Index u = 0;
-      for (Index w = 0; w < n; ++w) {
-        const Index j = row_of_worker[std::size_t(w)];
-        if (j < 0) continue;
-        sorted[std::size_t(u)] = w;
-        rows[std::size_t(u)] = outputs.data() + j * outputs.outerStride();
-        sorted_magnitude[std::size_t(u)] = magnitude[std::size_t(j)];
-        ++u;
+      for (;;) {
+        const Index usable = f - diag.answers_rejected_non_finite;
+        if (usable < min_answers_ || usable == 0) return insufficient();
+        detail::SmallBuffer<Index> sorted(std::size_t(usable), Index(0));
+        detail::SmallBuffer<Index> answer(std::size_t(usable), Index(0));  // the answer j of each column
+        detail::SmallBuffer<const S*> rows(std::size_t(usable), nullptr);
+        detail::SmallBuffer<S> sorted_magnitude(std::size_t(usable), S(0));
+        Index u = 0;
+        for (Index w = 0; w < n; ++w) {
+          const Index j = row_of_worker[std::size_t(w)];
+          if (j < 0) continue;
+          sorted[std::size_t(u)] = w;
+          answer[std::size_t(u)] = j;
+          rows[std::size_t(u)] = outputs.data() + j * outputs.outerStride();
+          ++u;
+        }
+        const auto dec = decoding_for(sorted.data(), usable, diag.cache_hit);
+        const Index e = Index(dec->estimated.size()), x = Index(dec->exact.size());
+        S* const first = out.data();
+        const Index stride = out.outerStride();
+        detail::SmallBuffer<S*> copy_to(std::size_t(usable), nullptr);
+        for (Index r = 0; r < x; ++r)
+          copy_to[std::size_t(dec->exact_column[std::size_t(r)])] = first + row_of(dec->exact[std::size_t(r)]) * stride;
+        detail::stream_rows<S>(
+            e, usable, m, dec->coef.data(), usable, [&](Index c) { return rows[std::size_t(c)]; },
+            [&](Index r) { return first + row_of(dec->estimated[std::size_t(r)]) * stride; }, copy_to.data(),
+            scanned ? nullptr : sorted_magnitude.data(), params_.num_threads);
+        if (!scanned) {
+          for (Index c = 0; c < usable; ++c) magnitude[std::size_t(answer[std::size_t(c)])] = sorted_magnitude[std::size_t(c)];
+          scanned = true;
+          reject_non_finite();
+          if (diag.answers_rejected_non_finite > 0) continue;  // decode again without them
+        } else {
+          for (Index c = 0; c < usable; ++c) sorted_magnitude[std::size_t(c)] = magnitude[std::size_t(answer[std::size_t(c)])];
+        }
+        diag.answers_used = e > 0 ? usable : x;  // with every query exact, the companions go unused
+        diag.queries_exact = x;
+        diag.queries_estimated = e;
+        for (Index r = 0; r < x; ++r) report(row_of(dec->exact[std::size_t(r)]), QueryProvenance::exact, 1.0);
+        for (Index r = 0; r < e; ++r) {
+          const Index q = dec->estimated[std::size_t(r)];
+          report(row_of(q), QueryProvenance::estimated, dec->reliability[std::size_t(q)]);
+        }
+        if (e == 0 || !may_overflow(dec->coef.data(), e, usable, sorted_magnitude.data())) return DecodeStatus::ok;
+        for (Index r = 0; r < e; ++r) {
+          const Index row = row_of(dec->estimated[std::size_t(r)]);
+          if (detail::all_finite(out.row(row))) continue;
+          out.row(row).setConstant(nan);
+          report(row, QueryProvenance::unavailable, 0.0);
+          ++diag.estimates_non_finite;
+          ++diag.queries_unavailable;
+          --diag.queries_estimated;
+        }
+        return diag.queries_unavailable == 0 ? DecodeStatus::ok : DecodeStatus::partial;
       }
-      const auto dec = decoding_for(sorted.data(), usable, diag.cache_hit);
-      const Index e = Index(dec->estimated.size()), x = Index(dec->exact.size());
-      S* const first = out.data();
-      const Index stride = out.outerStride();
-      detail::combine_and_copy_rows<S>(
-          e, usable, m, dec->coef.data(), usable, [&](Index c) { return rows[std::size_t(c)]; },
-          [&](Index r) { return first + row_of(dec->estimated[std::size_t(r)]) * stride; }, x,
-          [&](Index r) { return dec->exact_column[std::size_t(r)]; },
-          [&](Index r) { return first + row_of(dec->exact[std::size_t(r)]) * stride; }, params_.num_threads);
-      diag.answers_used = e > 0 ? usable : x;  // with every query exact, the companions go unused
-      diag.queries_exact = x;
-      diag.queries_estimated = e;
-      for (Index r = 0; r < x; ++r) report(row_of(dec->exact[std::size_t(r)]), QueryProvenance::exact, 1.0);
-      for (Index r = 0; r < e; ++r) {
-        const Index q = dec->estimated[std::size_t(r)];
-        report(row_of(q), QueryProvenance::estimated, dec->reliability[std::size_t(q)]);
-      }
-      if (e == 0 || !may_overflow(dec->coef.data(), e, usable, sorted_magnitude.data())) return DecodeStatus::ok;
-      for (Index r = 0; r < e; ++r) {
-        const Index row = row_of(dec->estimated[std::size_t(r)]);
-        if (detail::all_finite(out.row(row))) continue;
-        out.row(row).setConstant(nan);
-        report(row, QueryProvenance::unavailable, 0.0);
-        ++diag.estimates_non_finite;
-        ++diag.queries_unavailable;
-        --diag.queries_estimated;
-      }
-      return diag.queries_unavailable == 0 ? DecodeStatus::ok : DecodeStatus::partial;
     } else {
+      const Index usable = f - diag.answers_rejected_non_finite;
+      if (usable < min_answers_ || usable == 0) return insufficient();
       // First usable answer in the given order wins.
       detail::SmallBuffer<char> filled(std::size_t(k), 0);
       for (Index j = 0; j < f; ++j) {

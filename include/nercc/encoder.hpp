@@ -4,7 +4,9 @@
 #include <nercc/config.hpp>
 #include <nercc/detail/combine_rows.hpp>
 #include <nercc/detail/fit_matrix.hpp>
+#include <nercc/detail/small_buffer.hpp>
 #include <nercc/detail/sorted_sites.hpp>
+#include <nercc/detail/stream_rows.hpp>
 #include <nercc/errors.hpp>
 #include <nercc/ordering.hpp>
 #include <nercc/params.hpp>
@@ -69,14 +71,16 @@ class Encoder {
   }
 
   /// As encode(), into caller storage of shape N x d, without allocating; coded must not
-  /// overlap queries (nercc::invalid_argument). Thread-safe.
+  /// overlap queries (nercc::invalid_argument). When it throws for non-finite or overflowing
+  /// input, coded may have been written (a systematic encode checks the queries in the pass
+  /// that copies them). Thread-safe.
   void encode_into(const Eigen::Ref<const RowMatrix<S>>& queries, Eigen::Ref<RowMatrix<S>> coded) const {
     if (params_.ordering != OrderingMethod::as_given)
       throw invalid_state(detail::message("encode: ordering is ", to_string(params_.ordering),
                                           ", so the decoder needs each batch's order: call encode(queries, order) "
                                           "or encode_into(queries, coded, order)"));
-    const S magnitude = check_shapes(queries, coded);
-    encode_rows(queries, coded, nullptr, magnitude);
+    check_shapes(queries, coded);
+    encode_rows(queries, coded, nullptr);
   }
 
   /// The coded queries of X under CodeParams::ordering, and in `order` the order used (the
@@ -91,15 +95,18 @@ class Encoder {
   /// ordering itself (nothing with as_given once `order` has K entries). Thread-safe.
   void encode_into(const Eigen::Ref<const RowMatrix<S>>& queries, Eigen::Ref<RowMatrix<S>> coded,
                    QueryOrder& order) const {
-    const S magnitude = check_shapes(queries, coded);
+    check_shapes(queries, coded);
     if (params_.ordering == OrderingMethod::as_given) {
       order.resize(std::size_t(params_.num_queries));
       for (Index q = 0; q < params_.num_queries; ++q) order[std::size_t(q)] = q;
-      encode_rows(queries, coded, nullptr, magnitude);
+      encode_rows(queries, coded, nullptr);
       return;
     }
+    // Named as "queries" here, before the ordering reads them.
+    for (Index q = 0; q < queries.rows(); ++q)
+      if (!detail::all_finite(queries.row(q))) detail::check_finite_rows(queries, "queries");
     QueryOrder chosen = order_queries(queries, params_.ordering, params_.ordering_options);
-    encode_rows(queries, coded, chosen.data(), magnitude);
+    encode_rows(queries, coded, chosen.data());
     order = std::move(chosen);  // only once encoding succeeded
   }
 
@@ -112,8 +119,7 @@ class Encoder {
   Index num_workers() const { return params_.num_workers; }
 
  private:
-  // Shapes, aliasing and finiteness; returns the largest scaled_abs_sum of a query row.
-  S check_shapes(const Eigen::Ref<const RowMatrix<S>>& queries, const Eigen::Ref<RowMatrix<S>>& coded) const {
+  void check_shapes(const Eigen::Ref<const RowMatrix<S>>& queries, const Eigen::Ref<RowMatrix<S>>& coded) const {
     const Index k = params_.num_queries, n = params_.num_workers, d = queries.cols();
     if (queries.rows() != k)
       throw shape_mismatch(detail::message("queries has ", queries.rows(), " rows, expected num_queries (", k, ")"));
@@ -122,34 +128,45 @@ class Encoder {
                                            " (num_workers x query dimension)"));
     if (detail::storage_overlaps(queries, coded))
       throw invalid_argument("coded overlaps queries: encode_into needs separate storage for its output");
+  }
+
+  // The largest scaled_abs_sum of a query row; throws nercc::non_finite_input naming a
+  // non-finite entry.
+  static S checked_magnitude(const Eigen::Ref<const RowMatrix<S>>& queries, const S* rows) {
     S magnitude(0);
-    for (Index q = 0; q < k; ++q) {
-      const S row = detail::scaled_abs_sum(queries.row(q));
-      if (!std::isfinite(row)) detail::check_finite_rows(queries, "queries");
-      magnitude = std::max(magnitude, row);
+    for (Index q = 0; q < queries.rows(); ++q) {
+      if (!std::isfinite(rows[q])) detail::check_finite_rows(queries, "queries");
+      magnitude = std::max(magnitude, rows[q]);
     }
     return magnitude;
   }
 
-  // Query point q takes row perm[q] of the queries (row q when perm is null).
-  // magnitude: check_shapes' bound on the queries; where E times it could overflow S, the coded
-  // rows are checked.
+  // Query point q takes row perm[q] of the queries (row q when perm is null). The dense path
+  // checks the queries first; the systematic one in the pass that copies them. Where E times
+  // the queries' magnitude could overflow S, the computed coded rows are checked.
   void encode_rows(const Eigen::Ref<const RowMatrix<S>>& queries, Eigen::Ref<RowMatrix<S>> coded,
-                   const Index* perm, S magnitude) const {
+                   const Index* perm) const {
     const Index k = params_.num_queries, n = params_.num_workers, d = queries.cols();
     const S* in = queries.data();
     const Index in_stride = queries.outerStride();
+    detail::SmallBuffer<S> rows(std::size_t(k), S(0));  // scaled_abs_sum of each query point's row
     if constexpr (Scheme::is_regression) {
       S* const out = coded.data();
       const Index out_stride = coded.outerStride();
+      S magnitude(0);
       const auto run = [&](auto row) {
         if (!systematic_) {
+          for (Index q = 0; q < k; ++q) rows[std::size_t(q)] = detail::scaled_abs_sum(queries.row(q));
+          magnitude = checked_magnitude(queries, rows.data());
           detail::combine_rows<S>(n, k, d, matrix_.data(), k, row, out, out_stride, params_.num_threads);
           return;
         }
-        detail::combine_and_copy_rows<S>(
-            n - k, k, d, matrix_.data() + k * k, k, row, [&](Index p) { return out + (k + p) * out_stride; }, k,
-            [](Index q) { return q; }, [&](Index q) { return out + q * out_stride; }, params_.num_threads);
+        detail::SmallBuffer<S*> copy_to(std::size_t(k), nullptr);
+        for (Index q = 0; q < k; ++q) copy_to[std::size_t(q)] = out + q * out_stride;
+        detail::stream_rows<S>(n - k, k, d, matrix_.data() + k * k, k, row,
+                               [&](Index p) { return out + (k + p) * out_stride; }, copy_to.data(), rows.data(),
+                               params_.num_threads);
+        magnitude = checked_magnitude(queries, rows.data());
       };
       if (perm) run([&](Index q) { return in + perm[q] * in_stride; });
       else run([&](Index q) { return in + q * in_stride; });
@@ -160,6 +177,8 @@ class Encoder {
                                                  "their combination exceeds the range of the scalar type; ",
                                                  "scale the queries"));
     } else {
+      for (Index q = 0; q < k; ++q) rows[std::size_t(q)] = detail::scaled_abs_sum(queries.row(q));
+      checked_magnitude(queries, rows.data());
       for (Index w = 0; w < n; ++w) coded.row(w) = queries.row(Scheme::query_of_worker(w, k));
     }
   }

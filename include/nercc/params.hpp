@@ -116,13 +116,7 @@ inline CodeParams systematic_params(Index num_queries, Index num_workers, double
   if (num_queries > max_code_size)
     throw invalid_argument(message(fn, ": num_queries (", num_queries, ") must be <= nercc::max_code_size (",
                                    max_code_size, ")"));
-  if (num_workers < num_queries)
-    throw invalid_argument(message(fn, ": num_workers (", num_workers, ") must be >= num_queries (", num_queries, ")"));
-  if (num_workers > max_code_size)
-    throw invalid_argument(message(fn, ": num_workers (", num_workers, ") must be <= nercc::max_code_size (",
-                                   max_code_size, ")"));
-  if (!(spread > 0.0 && spread < 1.0))
-    throw invalid_argument(message(fn, ": spread (", spread, ") must lie in (0, 1)"));
+  detail::check_clustered_layout(fn, num_queries, "num_queries", num_workers, spread);
   if (!query_points.empty()) detail::check_points(message(fn, ": query_points"), query_points, num_queries);
   CodeParams p;
   p.num_queries = num_queries;

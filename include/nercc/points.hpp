@@ -115,6 +115,18 @@ inline void check_points(const std::string& field, const std::vector<double>& po
                                      min_point_separation, ") times the spread of the points (", spread, ")"));
   }
 }
+
+/// The sizes of a clustered layout (clustered_worker_points, systematic_params): k <=
+/// num_workers <= max_code_size (`k_name` names k in the message) and spread in (0, 1).
+inline void check_clustered_layout(const char* fn, Index k, const char* k_name, Index num_workers, double spread) {
+  if (num_workers < k)
+    throw invalid_argument(message(fn, ": num_workers (", num_workers, ") must be >= ", k_name, " (", k, ")"));
+  if (num_workers > max_code_size)
+    throw invalid_argument(message(fn, ": num_workers (", num_workers, ") must be <= nercc::max_code_size (",
+                                   max_code_size, ")"));
+  if (!(spread > 0.0 && spread < 1.0))
+    throw invalid_argument(message(fn, ": spread (", spread, ") must lie in (0, 1)"));
+}
 }  // namespace detail
 
 inline std::vector<double> clustered_worker_points(const std::vector<double>& query_points, Index num_workers,
@@ -124,13 +136,7 @@ inline std::vector<double> clustered_worker_points(const std::vector<double>& qu
   const Index k = Index(query_points.size());
   if (k < 1) throw invalid_argument(message(fn, ": query_points is empty"));
   detail::check_points(message(fn, ": query_points"), query_points, k);
-  if (num_workers < k)
-    throw invalid_argument(message(fn, ": num_workers (", num_workers, ") must be >= the number of query points (", k, ")"));
-  if (num_workers > max_code_size)
-    throw invalid_argument(message(fn, ": num_workers (", num_workers, ") must be <= nercc::max_code_size (",
-                                   max_code_size, ")"));
-  if (!(spread > 0.0 && spread < 1.0))
-    throw invalid_argument(message(fn, ": spread (", spread, ") must lie in (0, 1)"));
+  detail::check_clustered_layout(fn, k, "the number of query points", num_workers, spread);
 
   std::vector<double> sorted(query_points);
   std::sort(sorted.begin(), sorted.end());

@@ -23,7 +23,7 @@ namespace {
 
 // The invariants every DecodeResult keeps.
 template <class S>
-void check_outcomes(const nercc::DecodeResult<S>& r, Index k) {
+void check_decode_outcomes(const nercc::DecodeResult<S>& r, Index k) {
   REQUIRE(r.provenance.size() == std::size_t(k));
   REQUIRE(r.reliability.size() == std::size_t(k));
   REQUIRE(r.available.size() == std::size_t(k));
@@ -106,7 +106,7 @@ TEMPLATE_TEST_CASE("provenance: a systematic layout is exact exactly where the q
     const RowMatrix<S> y = random_matrix<S>(Index(ids.size()), 3, seed);
     for (const auto& r : {spline.decode(ids, y), berrut.decode(ids, y)}) {
       REQUIRE(r.ok());
-      check_outcomes(r, 6);
+      check_decode_outcomes(r, 6);
       for (Index q = 0; q < 6; ++q) {
         const bool own = std::find(ids.begin(), ids.end(), q) != ids.end();
         CHECK((r.provenance[std::size_t(q)] == QueryProvenance::exact) == own);
@@ -149,7 +149,7 @@ TEMPLATE_TEST_CASE("provenance: a non-systematic code estimates every query, sco
   y(1, 0) = std::numeric_limits<S>::infinity();  // worker 0 rejected: its point does not count
   const auto r = dec.decode(ids, y);
   REQUIRE(r.ok());
-  check_outcomes(r, 5);
+  check_decode_outcomes(r, 5);
   const auto alpha = p.resolved_query_points();
   const auto beta = p.resolved_worker_points();
   const std::vector<double> usable{beta[8], beta[3], beta[5], beta[6], beta[2]};
@@ -171,13 +171,13 @@ TEMPLATE_TEST_CASE("provenance: replication and uncoded are exact or unavailable
   const std::vector<Index> ids{5, 0, 6};  // queries 1, 0, 2 answered; query 3 (workers 3, 7) lost
   const auto r = rep.decode(ids, random_matrix<S>(3, 2, 1));
   CHECK(r.status == nercc::DecodeStatus::partial);
-  check_outcomes(r, 4);
+  check_decode_outcomes(r, 4);
   CHECK(r.provenance == std::vector<QueryProvenance>{QueryProvenance::exact, QueryProvenance::exact,
                                                      QueryProvenance::exact, QueryProvenance::unavailable});
   p.num_workers = 4;
   const nercc::Decoder<nercc::UncodedScheme, S> unc(p);
   const auto u = unc.decode(std::vector<Index>{3, 1}, random_matrix<S>(2, 2, 2));
-  check_outcomes(u, 4);
+  check_decode_outcomes(u, 4);
   CHECK(u.provenance == std::vector<QueryProvenance>{QueryProvenance::unavailable, QueryProvenance::exact,
                                                      QueryProvenance::unavailable, QueryProvenance::exact});
 }
@@ -186,7 +186,7 @@ TEST_CASE("provenance: too few answers leaves every query unavailable", "[proven
   const nercc::Decoder<nercc::BerrutScheme, double> dec(nercc::systematic_params(5, 8, 0.2));
   const auto r = dec.decode(std::vector<Index>{0, 1, 2, 6}, random_matrix<double>(4, 3, 4));
   CHECK(r.status == nercc::DecodeStatus::insufficient_answers);
-  check_outcomes(r, 5);
+  check_decode_outcomes(r, 5);
   for (Index q = 0; q < 5; ++q) CHECK(r.provenance[std::size_t(q)] == QueryProvenance::unavailable);
   std::vector<QueryProvenance> prov{QueryProvenance::exact};
   std::vector<double> rel{0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};

@@ -25,16 +25,16 @@ using nercc_test::rows_of;
 namespace {
 
 // The same code with worker w renamed (w + N - K) mod N: the query points go last.
-nercc::CodeParams rotated(const nercc::CodeParams& p) {
+nercc::CodeParams rotated_layout(const nercc::CodeParams& p) {
   nercc::CodeParams q = p;
   const auto n = std::size_t(p.num_workers), k = std::size_t(p.num_queries);
   for (std::size_t w = 0; w < n; ++w) q.worker_points[(w + n - k) % n] = p.worker_points[w];
   return q;
 }
-Index renamed(const nercc::CodeParams& p, Index w) { return (w + p.num_workers - p.num_queries) % p.num_workers; }
+Index rotated_id(const nercc::CodeParams& p, Index w) { return (w + p.num_workers - p.num_queries) % p.num_workers; }
 
 template <class S>
-bool bitwise_equal(const Eigen::Ref<const RowMatrix<S>>& a, const Eigen::Ref<const RowMatrix<S>>& b) {
+bool rows_bitwise_equal(const Eigen::Ref<const RowMatrix<S>>& a, const Eigen::Ref<const RowMatrix<S>>& b) {
   if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
   for (Index r = 0; r < a.rows(); ++r)
     if (std::memcmp(a.row(r).data(), b.row(r).data(), std::size_t(a.cols()) * sizeof(S)) != 0) return false;
@@ -42,19 +42,19 @@ bool bitwise_equal(const Eigen::Ref<const RowMatrix<S>>& a, const Eigen::Ref<con
 }
 
 template <class S>
-double rounding() {
+double systematic_rounding() {
   return std::is_same<S, float>::value ? 1e-5 : 1e-13;
 }
 
 // |a - b| <= tol * (1 + max |b|) entrywise, the tolerance of a combine of O(1) coefficients.
 template <class S>
-bool close(const RowMatrix<S>& a, const RowMatrix<double>& b, double tol) {
+bool close_to_reference(const RowMatrix<S>& a, const RowMatrix<double>& b, double tol) {
   const double scale = 1.0 + b.cwiseAbs().maxCoeff();
   return (a.template cast<double>() - b).cwiseAbs().maxCoeff() <= tol * scale;
 }
 
 template <class Scheme>
-std::vector<nercc::CodeParams> layouts() {
+std::vector<nercc::CodeParams> systematic_layouts() {
   std::vector<nercc::CodeParams> all;
   all.push_back(nercc::systematic_params(4, 12, 0.3));
   all.push_back(nercc::systematic_params(8, 10, 0.1));
@@ -65,21 +65,21 @@ std::vector<nercc::CodeParams> layouts() {
 }
 
 template <class Scheme, class S>
-void check_encode(const nercc::CodeParams& p) {
+void check_systematic_encode(const nercc::CodeParams& p) {
   const nercc::Encoder<Scheme, S> fast(p);
-  const nercc::Encoder<Scheme, S> dense(rotated(p));
+  const nercc::Encoder<Scheme, S> dense(rotated_layout(p));
   REQUIRE(fast.systematic());
   REQUIRE_FALSE(dense.systematic());
   const Index k = p.num_queries, n = p.num_workers, d = 37;
   const RowMatrix<S> x = random_matrix<S>(k, d, 11);
   const RowMatrix<S> coded = fast.encode(x);
-  CHECK(bitwise_equal<S>(coded.topRows(k), x));
+  CHECK(rows_bitwise_equal<S>(coded.topRows(k), x));
   const RowMatrix<S> reference = dense.encode(x);
   RowMatrix<double> expected(n, d);
-  for (Index w = 0; w < n; ++w) expected.row(w) = reference.row(renamed(p, w)).template cast<double>();
-  CHECK(close<S>(coded, expected, rounding<S>()));
+  for (Index w = 0; w < n; ++w) expected.row(w) = reference.row(rotated_id(p, w)).template cast<double>();
+  CHECK(close_to_reference<S>(coded, expected, systematic_rounding<S>()));
   const RowMatrix<double> product = fast.encoding_matrix().template cast<double>() * x.template cast<double>();
-  CHECK(close<S>(coded, product, rounding<S>()));
+  CHECK(close_to_reference<S>(coded, product, systematic_rounding<S>()));
   CHECK(fast.encoding_matrix().topRows(k) == RowMatrix<S>::Identity(k, k));
 }
 
@@ -105,7 +105,7 @@ TEST_CASE("systematic_params: the query points lead, the companions are clustere
   CHECK_FALSE(nercc::Encoder<nercc::SplineScheme, double>(smoothed).systematic());
   CHECK_FALSE(nercc::Decoder<nercc::SplineScheme, double>(smoothed).systematic());
   CHECK(nercc::Decoder<nercc::SplineScheme, double>(p).systematic());
-  CHECK_FALSE(nercc::Encoder<nercc::SplineScheme, double>(rotated(p)).systematic());
+  CHECK_FALSE(nercc::Encoder<nercc::SplineScheme, double>(rotated_layout(p)).systematic());
 }
 
 TEST_CASE("systematic_params names the bad argument", "[systematic][errors]") {
@@ -130,9 +130,9 @@ TEST_CASE("systematic_params names the bad argument", "[systematic][errors]") {
 
 TEMPLATE_TEST_CASE("systematic encode copies the queries and equals the dense encode", "[systematic]", float, double) {
   using S = TestType;
-  for (const auto& p : layouts<nercc::SplineScheme>()) {
-    check_encode<nercc::SplineScheme, S>(p);
-    check_encode<nercc::BerrutScheme, S>(p);
+  for (const auto& p : systematic_layouts<nercc::SplineScheme>()) {
+    check_systematic_encode<nercc::SplineScheme, S>(p);
+    check_systematic_encode<nercc::BerrutScheme, S>(p);
   }
 }
 
@@ -141,7 +141,7 @@ TEMPLATE_TEST_CASE("systematic encode with an ordering copies the query of each 
   nercc::CodeParams p = nercc::systematic_params(6, 14, 0.3);
   p.ordering = nercc::OrderingMethod::greedy_chain;
   const nercc::Encoder<nercc::SplineScheme, S> fast(p);
-  const nercc::Encoder<nercc::SplineScheme, S> dense(rotated(p));
+  const nercc::Encoder<nercc::SplineScheme, S> dense(rotated_layout(p));
   const RowMatrix<S> x = random_matrix<S>(6, 40, 5);
   nercc::QueryOrder order, dense_order;
   const RowMatrix<S> coded = fast.encode(x, order);
@@ -149,13 +149,13 @@ TEMPLATE_TEST_CASE("systematic encode with an ordering copies the query of each 
   REQUIRE(order == dense_order);
   bool moved = false;
   for (Index q = 0; q < 6; ++q) {
-    CHECK(bitwise_equal<S>(coded.row(q), x.row(order[std::size_t(q)])));
+    CHECK(rows_bitwise_equal<S>(coded.row(q), x.row(order[std::size_t(q)])));
     moved = moved || order[std::size_t(q)] != q;
   }
   CHECK(moved);  // the greedy chain of random queries is not the identity (else this checks nothing new)
   RowMatrix<double> expected(14, 40);
-  for (Index w = 0; w < 14; ++w) expected.row(w) = reference.row(renamed(p, w)).template cast<double>();
-  CHECK(close<S>(coded, expected, rounding<S>()));
+  for (Index w = 0; w < 14; ++w) expected.row(w) = reference.row(rotated_id(p, w)).template cast<double>();
+  CHECK(close_to_reference<S>(coded, expected, systematic_rounding<S>()));
 }
 
 TEST_CASE("systematic encode still refuses to return overflowed companion rows", "[systematic][errors]") {
@@ -176,18 +176,18 @@ namespace {
 // fast path and with the dense path of the rotated layout, and checks they agree: exact rows
 // bitwise equal to the answers, estimated rows equal up to rounding, provenance as expected.
 template <class Scheme, class S>
-void check_decode(const nercc::CodeParams& p, const std::vector<Index>& ids, const std::vector<Index>& poison = {},
+void check_systematic_decode(const nercc::CodeParams& p, const std::vector<Index>& ids, const std::vector<Index>& poison = {},
                   const nercc::QueryOrder* order = nullptr) {
   const Index k = p.num_queries, m = 5;
   const nercc::Decoder<Scheme, S> fast(p);
-  const nercc::Decoder<Scheme, S> dense(rotated(p));
+  const nercc::Decoder<Scheme, S> dense(rotated_layout(p));
   REQUIRE(fast.systematic());
   RowMatrix<S> y = random_matrix<S>(Index(ids.size()), m, std::uint32_t(ids.size() * 7 + poison.size()));
   for (Index w : poison)
     for (std::size_t j = 0; j < ids.size(); ++j)
       if (ids[j] == w) y(Index(j), 1) = std::numeric_limits<S>::quiet_NaN();
   std::vector<Index> dense_ids(ids.size());
-  for (std::size_t j = 0; j < ids.size(); ++j) dense_ids[j] = renamed(p, ids[j]);
+  for (std::size_t j = 0; j < ids.size(); ++j) dense_ids[j] = rotated_id(p, ids[j]);
 
   const nercc::DecodeResult<S> r = order ? fast.decode(ids, y, *order) : fast.decode(ids, y);
   const nercc::DecodeResult<S> ref = order ? dense.decode(dense_ids, y, *order) : dense.decode(dense_ids, y);
@@ -209,14 +209,14 @@ void check_decode(const nercc::CodeParams& p, const std::vector<Index>& ids, con
       ++exact;
       CHECK(prov == QueryProvenance::exact);
       CHECK(rel == 1.0);
-      CHECK(bitwise_equal<S>(r.values.row(row), y.row(Index(at - ids.begin()))));
+      CHECK(rows_bitwise_equal<S>(r.values.row(row), y.row(Index(at - ids.begin()))));
       if (p.lambda_dec == 0.0)  // the dense interpolant passes through its sites
-        CHECK(close<S>(RowMatrix<S>(ref.values.row(row)), r.values.row(row).template cast<double>(), 1e2 * rounding<S>()));
+        CHECK(close_to_reference<S>(RowMatrix<S>(ref.values.row(row)), r.values.row(row).template cast<double>(), 1e2 * systematic_rounding<S>()));
     } else {
       CHECK(prov == QueryProvenance::estimated);
       CHECK(rel > 0.0);
       CHECK(rel < 1.0);
-      CHECK(close<S>(RowMatrix<S>(r.values.row(row)), ref.values.row(row).template cast<double>(), 1e2 * rounding<S>()));
+      CHECK(close_to_reference<S>(RowMatrix<S>(r.values.row(row)), ref.values.row(row).template cast<double>(), 1e2 * systematic_rounding<S>()));
     }
     // Estimates score the same on both paths: the score depends on the points alone.
     if (ref.provenance[std::size_t(row)] == QueryProvenance::estimated && !answered)
@@ -238,7 +238,7 @@ void check_decode(const nercc::CodeParams& p, const std::vector<Index>& ids, con
   const RowMatrix<double> product = dmat * yu;
   RowMatrix<S> by_point(k, m);
   for (Index i = 0; i < k; ++i) by_point.row(i) = r.values.row(row_of(i));
-  CHECK(close<S>(by_point, product, 1e2 * rounding<S>()));
+  CHECK(close_to_reference<S>(by_point, product, 1e2 * systematic_rounding<S>()));
 
   // The independent operator: the fit through the usable points, evaluated at the estimated
   // query points.
@@ -251,7 +251,7 @@ void check_decode(const nercc::CodeParams& p, const std::vector<Index>& ids, con
   const RowMatrix<double> fitted = op * yu;
   for (Index i = 0; i < k; ++i)
     if (r.provenance[std::size_t(row_of(i))] == QueryProvenance::estimated)
-      CHECK(close<S>(RowMatrix<S>(by_point.row(i)), fitted.row(i), 1e2 * rounding<S>()));
+      CHECK(close_to_reference<S>(RowMatrix<S>(by_point.row(i)), fitted.row(i), 1e2 * systematic_rounding<S>()));
 
   // decode_into: the same values and outcomes, and a cache hit the second time.
   RowMatrix<S> out(k, m);
@@ -262,7 +262,7 @@ void check_decode(const nercc::CodeParams& p, const std::vector<Index>& ids, con
       order ? fast.decode_into(ids, y, out, *order, &diag, &prov, &rel) : fast.decode_into(ids, y, out, &diag, &prov, &rel);
   CHECK(status == nercc::DecodeStatus::ok);
   CHECK(diag.cache_hit);
-  CHECK(bitwise_equal<S>(out, r.values));
+  CHECK(rows_bitwise_equal<S>(out, r.values));
   CHECK(prov == r.provenance);
   CHECK(rel == r.reliability);
 }
@@ -271,7 +271,7 @@ void check_decode(const nercc::CodeParams& p, const std::vector<Index>& ids, con
 
 TEMPLATE_TEST_CASE("systematic decode copies answered rows and equals the dense decode", "[systematic]", float, double) {
   using S = TestType;
-  for (const auto& p : layouts<nercc::SplineScheme>()) {
+  for (const auto& p : systematic_layouts<nercc::SplineScheme>()) {
     const Index k = p.num_queries, n = p.num_workers;
     std::vector<Index> all(static_cast<std::size_t>(n));
     for (Index w = 0; w < n; ++w) all[std::size_t(w)] = w;
@@ -285,12 +285,12 @@ TEMPLATE_TEST_CASE("systematic decode copies answered rows and equals the dense 
       nercc::CodeParams q = p;
       q.lambda_dec = lambda;
       DYNAMIC_SECTION("K " << k << " N " << n << " lambda_dec " << lambda) {
-        check_decode<nercc::SplineScheme, S>(q, all);                       // every query exact
-        check_decode<nercc::SplineScheme, S>(q, without({1, n - 1}));       // one systematic, one companion
-        check_decode<nercc::SplineScheme, S>(q, without({0, k - 1}));       // two systematic
-        check_decode<nercc::SplineScheme, S>(q, without({}), {2});          // a NaN answer is a missing one
-        check_decode<nercc::BerrutScheme, S>(q, without({1, n - 1}));
-        check_decode<nercc::BerrutScheme, S>(q, without({0}), {k - 1});
+        check_systematic_decode<nercc::SplineScheme, S>(q, all);                       // every query exact
+        check_systematic_decode<nercc::SplineScheme, S>(q, without({1, n - 1}));       // one systematic, one companion
+        check_systematic_decode<nercc::SplineScheme, S>(q, without({0, k - 1}));       // two systematic
+        check_systematic_decode<nercc::SplineScheme, S>(q, without({}), {2});          // a NaN answer is a missing one
+        check_systematic_decode<nercc::BerrutScheme, S>(q, without({1, n - 1}));
+        check_systematic_decode<nercc::BerrutScheme, S>(q, without({0}), {k - 1});
       }
     }
   }
@@ -302,10 +302,10 @@ TEMPLATE_TEST_CASE("systematic decode with every systematic worker missing estim
   nercc::CodeParams p = nercc::systematic_params(4, 12, 0.3);  // 8 companions, two per query
   std::vector<Index> companions;
   for (Index w = 11; w >= 4; --w) companions.push_back(w);
-  check_decode<nercc::SplineScheme, S>(p, companions);
-  check_decode<nercc::BerrutScheme, S>(p, companions);
+  check_systematic_decode<nercc::SplineScheme, S>(p, companions);
+  check_systematic_decode<nercc::BerrutScheme, S>(p, companions);
   p.lambda_dec = 0.05;
-  check_decode<nercc::SplineScheme, S>(p, companions);
+  check_systematic_decode<nercc::SplineScheme, S>(p, companions);
 }
 
 TEMPLATE_TEST_CASE("systematic decode with an ordering returns each query in the caller's row", "[systematic]", float,
@@ -317,10 +317,10 @@ TEMPLATE_TEST_CASE("systematic decode with an ordering returns each query in the
   std::vector<Index> ids;
   for (Index w = 0; w < 14; ++w)
     if (w != 1 && w != 4 && w != 9) ids.push_back(w);
-  check_decode<nercc::SplineScheme, S>(p, ids, {}, &order);
-  check_decode<nercc::BerrutScheme, S>(p, ids, {5}, &order);
+  check_systematic_decode<nercc::SplineScheme, S>(p, ids, {}, &order);
+  check_systematic_decode<nercc::BerrutScheme, S>(p, ids, {5}, &order);
   p.lambda_dec = 1e-2;
-  check_decode<nercc::SplineScheme, S>(p, ids, {0}, &order);
+  check_systematic_decode<nercc::SplineScheme, S>(p, ids, {0}, &order);
 }
 
 TEST_CASE("systematic end to end: encode, answer, decode returns the exact answers", "[systematic]") {

@@ -45,6 +45,22 @@ struct Avx2Ops {
   NERCC_TARGET_AVX2 static V mul(V a, V b) {
     if constexpr (is_float) return _mm256_mul_ps(a, b); else return _mm256_mul_pd(a, b);
   }
+  NERCC_TARGET_AVX2 static V zero() {
+    if constexpr (is_float) return _mm256_setzero_ps(); else return _mm256_setzero_pd();
+  }
+  NERCC_TARGET_AVX2 static V add(V a, V b) {
+    if constexpr (is_float) return _mm256_add_ps(a, b); else return _mm256_add_pd(a, b);
+  }
+  NERCC_TARGET_AVX2 static V abs(V a) {
+    if constexpr (is_float) return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); else return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a);
+  }
+  NERCC_TARGET_AVX2 static S sum(V a) {
+    alignas(32) S lanes_of[lanes];
+    store(lanes_of, a);
+    S total(0);
+    for (Index i = 0; i < lanes; ++i) total += lanes_of[i];
+    return total;
+  }
   NERCC_TARGET_AVX2 static V fmadd(V a, V b, V c) {
     if constexpr (is_float) return _mm256_fmadd_ps(a, b, c); else return _mm256_fmadd_pd(a, b, c);
   }
@@ -263,8 +279,8 @@ bool storage_overlaps(const A& a, const B& b) {
 /// below this, starting a thread costs more than it saves.
 constexpr Index combine_rows_values_per_thread = Index(1) << 18;
 
-// Runs columns(c0, c1) on up to `threads` threads (the caller's included) over contiguous
-// ranges of [0, d) that are whole multiples of `step` wide, so no two threads write the same
+// Runs columns(c0, c1, i) on up to `threads` threads (the caller's included) over contiguous
+// ranges i = 0, 1, ... of [0, d) that are whole multiples of `step` wide, so no two threads write the same
 // cache line of a row (beyond the one where their ranges meet); one thread when each would get
 // fewer than combine_rows_values_per_thread values (`values_per_column` per column).
 template <class Columns>
@@ -272,7 +288,7 @@ void split_columns(Index d, Index values_per_column, Index step, Index threads, 
   const Index useful = std::max(Index(1), d * values_per_column / combine_rows_values_per_thread);
   const Index t = std::min(threads, useful);
   if (t <= 1) {
-    columns(Index(0), d);
+    columns(Index(0), d, Index(0));
     return;
   }
   const Index tiles = (d + step - 1) / step;
@@ -285,8 +301,9 @@ void split_columns(Index d, Index values_per_column, Index step, Index threads, 
       for (auto& th : threads) th.join();
     }
   } joiner{helpers};
-  for (Index i = 1; i < t; ++i) helpers.emplace_back([&columns, b0 = bound(i), b1 = bound(i + 1)] { columns(b0, b1); });
-  columns(Index(0), bound(1));
+  for (Index i = 1; i < t; ++i)
+    helpers.emplace_back([&columns, i, b0 = bound(i), b1 = bound(i + 1)] { columns(b0, b1, i); });
+  columns(Index(0), bound(1), Index(0));
 }
 
 /// out_row(p)[c] = sum_q coef(p, q) * in_row(q)[c] for p < P over d columns, summed in
@@ -303,7 +320,7 @@ void combine_rows_to(Index P, Index Q, Index d, const S* coef, Index coef_stride
   if (simd != cpu_simd()) simd = Simd::portable;
   using Kernel = CombineRows<S, InRow, OutRow>;
   const Kernel kernel{P, Q, coef, coef_stride, in_row, out_row, simd};
-  split_columns(d, P + Q, Kernel::Step, threads, [&kernel](Index c0, Index c1) { kernel.columns(c0, c1); });
+  split_columns(d, P + Q, Kernel::Step, threads, [&kernel](Index c0, Index c1, Index) { kernel.columns(c0, c1); });
 }
 
 /// combine_rows_to with output rows out + p * out_stride.
@@ -312,35 +329,6 @@ void combine_rows(Index P, Index Q, Index d, const S* coef, Index coef_stride, I
                   Index threads = 1, Simd simd = simd_level()) {
   combine_rows_to<S>(P, Q, d, coef, coef_stride, in_row, [out, out_stride](Index p) { return out + p * out_stride; },
                      threads, simd);
-}
-
-/// Input bytes per column chunk of combine_and_copy_rows: the chunk of the inputs the combine
-/// has just read stays in the L2 cache for the copies.
-constexpr Index combine_and_copy_chunk_bytes = Index(128) * 1024;
-
-/// combine_rows_to, and copies of C input rows: copy_out(i)[c] = in_row(copy_in(i))[c] for
-/// i < C (bitwise). The columns go in chunks: the combine reads a chunk of every input, then the
-/// copies take theirs from cache, so a row that is both combined and copied is read from memory
-/// once (a systematic code copies most of its output rows from its inputs). Same threads,
-/// rounding and allocation as combine_rows_to; P = 0 only copies.
-template <class S, class InRow, class OutRow, class CopyIn, class CopyOut>
-void combine_and_copy_rows(Index P, Index Q, Index d, const S* coef, Index coef_stride, InRow in_row, OutRow out_row,
-                           Index C, CopyIn copy_in, CopyOut copy_out, Index threads = 1, Simd simd = simd_level()) {
-  if (simd != cpu_simd()) simd = Simd::portable;
-  using Kernel = CombineRows<S, InRow, OutRow>;
-  const Kernel kernel{P, Q, coef, coef_stride, in_row, out_row, simd};
-  const Index chunk = std::max(Kernel::Step, combine_and_copy_chunk_bytes / (std::max(Q, Index(1)) * Index(sizeof(S))) / Kernel::Step * Kernel::Step);
-  const auto columns = [&](Index c0, Index c1) {
-    for (Index a = c0; a < c1; a += chunk) {
-      const Index b = std::min(c1, a + chunk);
-      if (P > 0) kernel.columns(a, b);
-      for (Index i = 0; i < C; ++i) {
-        const S* from = in_row(copy_in(i));
-        std::copy(from + a, from + b, copy_out(i) + a);
-      }
-    }
-  };
-  split_columns(d, P + Q + 2 * C, Kernel::Step, threads, columns);
 }
 
 }  // namespace detail
