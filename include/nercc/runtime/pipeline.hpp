@@ -610,7 +610,22 @@ struct Core {
     if (loser) run_cancel(loser, CancelReason::lost);
     if (queue_release) to_decode(g, true);
     if (decided_now) to_decode(g);
-    send_backups(self, g, backups);
+    defer_backups(self, g, std::move(backups));
+  }
+
+  // From a completion the transport may be on this thread's stack (a call failed inline) and
+  // hold its own locks: backups decided here go out from the timer thread instead.
+  void defer_backups(const std::shared_ptr<Core>& self, const GroupPtr<S>& g, Backups b) {
+    if (b.refused) metrics.hedge(MetricsRecorder::HedgeEvent::refused_budget, b.refused);
+    b.refused = 0;
+    if (b.calls.empty()) return;
+    idle.add();
+    timers.schedule(clock->now(), [weak = std::weak_ptr<Core>(self), g, b] {
+      if (const auto core = weak.lock()) {
+        core->send_backups(core, g, b);
+        core->idle.done();
+      }
+    });
   }
 
   // Row of query position q of block j in the group's queries (through the block's order).
