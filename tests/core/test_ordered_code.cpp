@@ -35,7 +35,7 @@ Mat<S> shuffled_curve(Index k, Index d, std::uint32_t seed) {
 
 // A smooth nonlinear model standing in for the user's: tanh of a fixed linear map.
 template <class S>
-Mat<S> model(const Mat<S>& x) {
+Mat<S> tanh_model(const Mat<S>& x) {
   const Mat<S> w = nercc_test::random_matrix<S>(x.cols(), 5, 99);
   return (x * w).array().tanh().matrix();
 }
@@ -70,7 +70,7 @@ void check_equals_plain_code_on_reordered_batch(OrderingMethod method, Index k, 
   CHECK(coded == plain_encoder.encode(reordered));
 
   const auto ids = nercc_test::random_subset(n, n - (n - k) / 2, 5);
-  const Mat<S> answers = nercc_test::rows_of(model(coded), ids);
+  const Mat<S> answers = nercc_test::rows_of(tanh_model(coded), ids);
   const auto r = decoder.decode(ids, answers, order);
   const auto plain = plain_decoder.decode(ids, answers);
   REQUIRE(r.status == nercc::DecodeStatus::ok);
@@ -98,14 +98,14 @@ TEST_CASE("ordering: decoding a shuffled smooth batch in order is far more accur
   const Index k = 12, n = 36;
   for (std::uint32_t seed : {1u, 2u, 3u}) {
     const Mat<double> x = shuffled_curve<double>(k, 8, seed);
-    const Mat<double> truth = model(x);
+    const Mat<double> truth = tanh_model(x);
     double err[2];
     for (int ordered = 0; ordered < 2; ++ordered) {
       const auto p = params(k, n, ordered ? OrderingMethod::greedy_two_opt : OrderingMethod::as_given);
       const nercc::Encoder<nercc::SplineScheme, double> encoder(p);
       const nercc::Decoder<nercc::SplineScheme, double> decoder(p);
       QueryOrder order;
-      const Mat<double> outputs = model(encoder.encode(x, order));
+      const Mat<double> outputs = tanh_model(encoder.encode(x, order));
       const auto ids = nercc_test::random_subset(n, n - 4, seed);
       // Rows in the wrong order would make the error of order 1, not small.
       err[ordered] = (decoder.decode(ids, nercc_test::rows_of(outputs, ids), order).values - truth).norm() / truth.norm();
@@ -127,7 +127,7 @@ TEST_CASE("ordering as_given: the order overloads return the identity and the pl
   CHECK(order == nercc::detail::identity_permutation(k));
   CHECK(coded == encoder.encode(x));
   const auto ids = nercc_test::random_subset(n, n - 3, 8);
-  const Mat<double> answers = nercc_test::rows_of(model(coded), ids);
+  const Mat<double> answers = nercc_test::rows_of(tanh_model(coded), ids);
   CHECK(decoder.decode(ids, answers, order).values == decoder.decode(ids, answers).values);
 
   // Replication and uncoded accept the identity order, so one call protocol serves every scheme.

@@ -1,4 +1,4 @@
-// Issue 16, core library: regression tests for defects 3 (lambda = +inf in O(n d)), 4 (point sets
+// Issue 16, core library: regression tests for defects 3 (lambda = +pos_inf in O(n d)), 4 (point sets
 // that made NaN coding matrices), 5 (decode reporting ok with non-finite estimates) and the weak
 // spots (size limits, aliasing, empty answered sets, overflowing encodes).
 #include <nercc/nercc.hpp>
@@ -19,7 +19,7 @@ using nercc::RowMatrix;
 
 namespace {
 
-const double inf = std::numeric_limits<double>::infinity();
+const double pos_inf = std::numeric_limits<double>::infinity();
 
 std::vector<double> random_values(Index n, double lo, double hi, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -73,7 +73,7 @@ RowMatrix<double> dense_line_operator(const std::vector<double>& t, const std::v
   return m;
 }
 
-double relative_difference(const RowMatrix<double>& a, const RowMatrix<double>& b) {
+double scaled_difference(const RowMatrix<double>& a, const RowMatrix<double>& b) {
   return (a - b).cwiseAbs().maxCoeff() / std::max(1.0, b.cwiseAbs().maxCoeff());
 }
 
@@ -92,7 +92,7 @@ void expect_empty_ids_rejected(const nercc::CodeParams& p) {
 
 }  // namespace
 
-TEST_CASE("lambda = +inf: the least-squares line equals the dense formula and the normal equations",
+TEST_CASE("lambda = +pos_inf: the least-squares line equals the dense formula and the normal equations",
           "[spline][issue16]") {
   for (Index n : {3, 4, 7, 25}) {
     for (bool weighted : {false, true}) {
@@ -101,36 +101,36 @@ TEST_CASE("lambda = +inf: the least-squares line equals the dense formula and th
           weighted ? random_values(n, 0.5, 2.0, 100 + std::uint64_t(n)) : std::vector<double>{};
       const RowMatrix<double> y = nercc_test::random_matrix<double>(n, 3, std::uint32_t(200 + n));
       const std::vector<double> points = {-1.5, -0.3, 0.0, t[0], 0.8, 2.0};
-      const nercc::SmoothingSpline<double> spline(t, y, inf, w);
+      const nercc::SmoothingSpline<double> spline(t, y, pos_inf, w);
       const RowMatrix<double> fit = spline.evaluate(points);
-      CHECK(relative_difference(fit, dense_line_operator(t, w, points) * y) < 1e-14);
-      CHECK(relative_difference(fit, normal_equation_line(t, y, w, points)) < 1e-13);
+      CHECK(scaled_difference(fit, dense_line_operator(t, w, points) * y) < 1e-14);
+      CHECK(scaled_difference(fit, normal_equation_line(t, y, w, points)) < 1e-13);
       if (!weighted) {
-        const RowMatrix<double> m = nercc::spline_evaluation_matrix(t, points, inf);
-        CHECK(relative_difference(m, dense_line_operator(t, w, points)) < 1e-14);
-        CHECK(relative_difference(m * y, fit) < 1e-14);
+        const RowMatrix<double> m = nercc::spline_evaluation_matrix(t, points, pos_inf);
+        CHECK(scaled_difference(m, dense_line_operator(t, w, points)) < 1e-14);
+        CHECK(scaled_difference(m * y, fit) < 1e-14);
       }
     }
   }
 }
 
-TEST_CASE("lambda = +inf scales as O(n d): n = 200000 would need 320 GB as a dense hat matrix",
+TEST_CASE("lambda = +pos_inf scales as O(n d): n = 200000 would need 320 GB as a dense hat matrix",
           "[spline][issue16]") {
   const Index n = 200000;
   const std::vector<double> t = random_values(n, -1.0, 1.0, 5);
   RowMatrix<double> y(n, 1);
   for (Index i = 0; i < n; ++i) y(i, 0) = 3.0 - 2.0 * t[std::size_t(i)] + 0.1 * std::sin(40.0 * t[std::size_t(i)]);
   const std::vector<double> points = {-0.9, 0.1, 0.7};
-  const nercc::SmoothingSpline<double> spline(t, y, inf);
-  CHECK(relative_difference(spline.evaluate(points), normal_equation_line(t, y, {}, points)) < 1e-11);
-  const RowMatrix<double> m = nercc::spline_evaluation_matrix(t, points, inf);
+  const nercc::SmoothingSpline<double> spline(t, y, pos_inf);
+  CHECK(scaled_difference(spline.evaluate(points), normal_equation_line(t, y, {}, points)) < 1e-11);
+  const RowMatrix<double> m = nercc::spline_evaluation_matrix(t, points, pos_inf);
   REQUIRE(m.rows() == 3);
   REQUIRE(m.cols() == n);
-  CHECK(relative_difference(m * y, normal_equation_line(t, y, {}, points)) < 1e-11);
+  CHECK(scaled_difference(m * y, normal_equation_line(t, y, {}, points)) < 1e-11);
 
-  // Encoder and decoder at lambda = +inf with many workers build their matrices in O(N K).
+  // Encoder and decoder at lambda = +pos_inf with many workers build their matrices in O(N K).
   nercc::CodeParams p = code(200, 20000);
-  p.lambda_enc = p.lambda_dec = inf;
+  p.lambda_enc = p.lambda_dec = pos_inf;
   const nercc::Encoder<nercc::SplineScheme, double> enc(p);
   CHECK(enc.encoding_matrix().allFinite());
 }

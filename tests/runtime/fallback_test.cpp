@@ -20,8 +20,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-Mat query(Index i) { return Mat::Constant(1, 3, 0.1 * double(i + 1)); }
-
 // A "cheap model": a fixed linear map, easy to tell from the toy model.
 Mat cheap(const Eigen::Ref<const Mat>& x) {
   Mat y(1, 2);
@@ -40,7 +38,7 @@ Run run(rt::RuntimeParams p, rt::Fallback<double> fallback, const std::vector<In
   ScriptedTransport script;
   rt::Runtime<double> runtime(p, script.transport(), clock, std::move(fallback));
   std::vector<std::future<rt::QueryOutcome<double>>> f;
-  for (Index i = 0; i < 4; ++i) f.push_back(runtime.submit(query(i)));
+  for (Index i = 0; i < 4; ++i) f.push_back(runtime.submit(constant_query(i)));
   runtime.wait_idle();
   for (Index w : answered) script.answer(w);
   runtime.wait_idle();
@@ -62,7 +60,7 @@ TEST_CASE("fallback: answers the queries a group could not", "[runtime][fallback
       REQUIRE(o.ok());
       const bool own = i == 0 || i == 2;
       CHECK(o.provenance == (own ? rt::Provenance::exact : rt::Provenance::fallback));
-      CHECK((o.value.array() == (own ? toy_model(query(i)) : cheap(query(i))).array()).all());
+      CHECK((o.value.array() == (own ? toy_model(constant_query(i)) : cheap(constant_query(i))).array()).all());
     }
     CHECK(r.metrics.fallback_answers == 2);
     CHECK(r.metrics.completed_ok == 4);
@@ -130,7 +128,7 @@ TEST_CASE("fallback below a reliability threshold: less reliable estimates go to
     auto clock = std::make_shared<rt::ManualClock>();
     rt::Runtime<double> probe(p, probe_script.transport(), clock);
     std::vector<std::future<rt::QueryOutcome<double>>> f;
-    for (Index i = 0; i < 4; ++i) f.push_back(probe.submit(query(i)));
+    for (Index i = 0; i < 4; ++i) f.push_back(probe.submit(constant_query(i)));
     probe.wait_idle();
     for (Index w : answered) probe_script.answer(w);
     probe.wait_idle();
@@ -162,7 +160,7 @@ TEST_CASE("fallback below a reliability threshold: less reliable estimates go to
     if (score < threshold) {
       ++below;
       CHECK(o.provenance == rt::Provenance::fallback);
-      CHECK((o.value.array() == cheap(query(i)).array()).all());
+      CHECK((o.value.array() == cheap(constant_query(i)).array()).all());
     } else {
       CHECK(o.provenance == rt::Provenance::estimated);
       CHECK((o.value - ref.values.row(i)).cwiseAbs().maxCoeff() <= 1e-12);

@@ -20,8 +20,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-Mat query(Index i) { return Mat::Constant(1, 3, 0.1 * double(i + 1)); }
-
 // The usual asynchronous client: a table of outstanding calls, and no way to cancel.
 struct HoardingTransport {
   struct State {
@@ -46,7 +44,7 @@ TEST_CASE("runtime: a transport that keeps its completions does not keep the run
     HoardingTransport transport;
     state = transport.state;
     rt::Runtime<double> runtime(small_params(nercc::SchemeKind::spline), transport, clock);
-    for (Index i = 0; i < 8; ++i) futures.push_back(runtime.submit(query(i)));
+    for (Index i = 0; i < 8; ++i) futures.push_back(runtime.submit(constant_query(i)));
     runtime.wait_idle();
     clock->advance(milliseconds(200));  // past the deadline: both groups fail
     runtime.wait_idle();
@@ -72,13 +70,13 @@ TEST_CASE("runtime: group_timeout = never closes groups only at full size", "[ru
   auto p = small_params(nercc::SchemeKind::spline);
   p.group_timeout = rt::never;
   rt::Runtime<double> runtime(p, script.transport(), clock);
-  auto partial = runtime.submit(query(0));
+  auto partial = runtime.submit(constant_query(0));
   runtime.wait_idle();
   clock->advance(std::chrono::hours(1000));
   runtime.wait_idle();
   CHECK(script.size() == 0);
   CHECK(runtime.metrics().groups_formed == 0);
-  for (Index i = 1; i < 4; ++i) runtime.submit(query(i));
+  for (Index i = 1; i < 4; ++i) runtime.submit(constant_query(i));
   runtime.wait_idle();
   CHECK(script.size() == 8);  // the fourth query closed the group
   runtime.shutdown();
@@ -92,7 +90,7 @@ TEST_CASE("runtime: deadline = never waits for the quorum however long it takes"
   p.deadline = rt::never;
   rt::Runtime<double> runtime(p, script.transport(), clock);
   std::vector<std::future<rt::QueryOutcome<double>>> futures;
-  for (Index i = 0; i < 4; ++i) futures.push_back(runtime.submit(query(i)));
+  for (Index i = 0; i < 4; ++i) futures.push_back(runtime.submit(constant_query(i)));
   runtime.wait_idle();
   REQUIRE(script.size() == 8);
   clock->advance(std::chrono::hours(1000));
@@ -137,11 +135,11 @@ TEST_CASE("runtime: a callback may submit again under blocking policies", "[runt
       if (again) ++submitted;
     }
     cv.notify_all();
-    if (again) runtime.submit(query(0), retry);  // on a decode thread, blocking while admission is full
+    if (again) runtime.submit(constant_query(0), retry);  // on a decode thread, blocking while admission is full
   };
   // Enough queries to fill every queue, so the callbacks' submits meet a full pipeline.
   std::thread feeder([&] {
-    for (int i = 0; i < initial; ++i) runtime.submit(query(i), retry);
+    for (int i = 0; i < initial; ++i) runtime.submit(constant_query(i), retry);
   });
   std::unique_lock<std::mutex> lock(m);
   const bool done = cv.wait_for(lock, std::chrono::seconds(60), [&] { return outcomes == total; });
@@ -172,7 +170,7 @@ TEST_CASE("runtime: queued synchronous calls of a decided group are skipped", "[
   p.io_threads = 1;
   rt::Runtime<double> runtime(p, slow, clock);
   std::vector<std::future<rt::QueryOutcome<double>>> futures;
-  for (Index i = 0; i < 4; ++i) futures.push_back(runtime.submit(query(i)));
+  for (Index i = 0; i < 4; ++i) futures.push_back(runtime.submit(constant_query(i)));
   first.get_future().wait();
   runtime.wait_idle();
   clock->advance(milliseconds(200));  // the deadline decides the group while the first call runs

@@ -43,6 +43,9 @@ inline rt::RuntimeParams small_params(nercc::SchemeKind scheme, Index k = 4, Ind
 }
 
 /// Query i of a small test (1 x 3): distinct, nonlinear in i.
+/// Query i: a 1 x 3 row of 0.1 (i + 1).
+inline Mat constant_query(Index i) { return Mat::Constant(1, 3, 0.1 * double(i + 1)); }
+
 inline Mat varied_query(Index i) {
   Mat x(1, 3);
   x << 0.1 * double(i + 1), -0.2 * double(i), 0.05 * double(i * i);
