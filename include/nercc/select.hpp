@@ -1,0 +1,14 @@
+// nercc::select: the optional configuration selector (issue 17). From a corpus of measured
+// (task, configuration) runs it learns which coded configuration suits a new task, from cheap
+// features of the task, so that only a short list needs calibrating on the user's model.
+// Never included by nercc.hpp. The parts:
+//   <nercc/select/configuration.hpp>      Configuration: one point of the grid, its id and features
+//   <nercc/select/run_log.hpp>            RunRecord, RunLog: the corpus (standard library only)
+//   <nercc/select/run_log_csv.hpp>        its CSV form
+//   <nercc/select/performance_matrix.hpp> the task x configuration matrix under a utility
+#pragma once
+
+#include <nercc/select/configuration.hpp>
+#include <nercc/select/performance_matrix.hpp>
+#include <nercc/select/run_log.hpp>
+#include <nercc/select/run_log_csv.hpp>
