@@ -193,10 +193,6 @@ std::vector<Row> run_point(const Options& o, const Classifier& clf, FmnistModel 
   return rows;
 }
 
-Eigen::Map<const FloatRowMatrix> as_matrix(const FashionMnistSplit& split) {
-  return {split.images.data(), Eigen::Index(split.count), FashionMnistSplit::pixels};
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -212,8 +208,8 @@ int main(int argc, char** argv) {
     // Tuning sees training images only; the trials draw test images.
     const auto train_split = load_fashion_mnist(data_dir, "train", o.smoke ? 2000 : 0);
     const auto test_split = load_fashion_mnist(data_dir, "t10k", o.smoke ? 1000 : 0);
-    const auto train = as_matrix(train_split);
-    const auto test = as_matrix(test_split);
+    const auto train = images_matrix(train_split);
+    const auto test = images_matrix(test_split);
     const fs::path out(o.out);
     fs::create_directories(out);
 

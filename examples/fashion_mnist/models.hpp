@@ -16,6 +16,11 @@ namespace nercc_examples {
 /// Images or logits, one sample per row (same type as nercc::RowMatrix<float>).
 using FloatRowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+/// The split's images as a count x 784 matrix, without a copy (valid while the split lives).
+inline Eigen::Map<const FloatRowMatrix> images_matrix(const FashionMnistSplit& split) {
+  return {split.images.data(), Eigen::Index(split.count), FashionMnistSplit::pixels};
+}
+
 enum class FmnistModel {
   lenet5,  ///< LeNet5 as in the NeRCC paper: conv 6@5x5 pad 2, pool, conv 16@5x5, pool, fc 120/84/10.
   resnet,  ///< ResNet-8: 3x3 stem, three basic residual blocks (16, 32, 64 channels), global pool.

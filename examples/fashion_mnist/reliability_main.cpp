@@ -176,10 +176,6 @@ std::string num(double v, int precision = 3) {
   return s.str();
 }
 
-Eigen::Map<const FloatMatrix> as_matrix(const FashionMnistSplit& split) {
-  return {split.images.data(), Eigen::Index(split.count), FashionMnistSplit::pixels};
-}
-
 // The code of every configuration at N workers. NeRCC's lambdas in the default layout are
 // tuned once per N on training images, over every S measured (equal weights).
 std::vector<nercc::CodeParams> code_params(const Options& o, const Classifier& clf,
@@ -387,8 +383,8 @@ int main(int argc, char** argv) {
     const std::string data_dir = fashion_mnist_dir(o.data_dir);
     const auto train_split = load_fashion_mnist(data_dir, "train", o.smoke ? 2000 : 0);
     const auto test_split = load_fashion_mnist(data_dir, "t10k", o.smoke ? 1000 : 0);
-    const auto train = as_matrix(train_split);
-    const auto test = as_matrix(test_split);
+    const auto train = images_matrix(train_split);
+    const auto test = images_matrix(test_split);
     const fs::path out(o.out);
     fs::create_directories(out / "plot_data");
 
