@@ -21,6 +21,7 @@ struct DecodeDiagnostics {
   /// Coded estimates that overflowed from finite answers (counted in queries_unavailable too):
   /// reported unavailable with status partial, never as ok.
   Index estimates_non_finite = 0;
+  Index answers_flagged = 0;             ///< finite answers dropped as wrong (CodeParams::num_adversaries > 0)
   bool cache_hit = false;                ///< the decoding matrix of this answered set was cached
 };
 
@@ -41,6 +42,13 @@ struct DecodeResult {
   /// a ranking score for thresholds (fallbacks), not a probability.
   std::vector<double> reliability;
   std::vector<Index> rejected_workers;     ///< worker ids whose outputs were non-finite
+  /// Worker ids whose finite answers were found wrong and left out of the decode (only with
+  /// CodeParams::num_adversaries > 0), in the order found, and how strongly: flag_scores[i]
+  /// belongs to flagged_workers[i]. Spline and Berrut: the residual score (about 1 for the
+  /// median answer; see robust/residual_detector.hpp); replication: the share of the query's
+  /// answers that outvoted it, in (1/2, 1].
+  std::vector<Index> flagged_workers;
+  std::vector<double> flag_scores;
   DecodeDiagnostics diagnostics;
 
   bool ok() const { return status == DecodeStatus::ok; }

@@ -12,9 +12,14 @@
 #include <nercc/ordering_options.hpp>
 #include <nercc/params.hpp>
 #include <nercc/reliability.hpp>
+#include <nercc/robust/adversary_budget.hpp>
+#include <nercc/robust/leave_one_out.hpp>
+#include <nercc/robust/majority_vote.hpp>
+#include <nercc/robust/residual_detector.hpp>
 #include <nercc/schemes.hpp>
 #include <nercc/types.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -55,6 +60,15 @@ NERCC_NAMESPACE_BEGIN
 /// (detail/stream_rows.hpp): when an answer turns out non-finite, the decode runs again without
 /// it, so a rejected answer costs a second pass and a second answered set in the cache.
 ///
+/// Wrong answers (CodeParams::num_adversaries = E > 0): before decoding, the spline and Berrut
+/// decoders look for wrong finite answers among the usable ones (robust/residual_detector.hpp,
+/// on the leave-one-out matrix of the answered set, cached per set like D_F), drop the flagged
+/// ones and decode the rest as usual, systematic workers included (a flagged systematic
+/// worker's query is estimated, not copied). Replication votes among the copies of each query
+/// with 3 or more answers (robust/majority_vote.hpp) and drops the outvoted copies. Flagged
+/// workers are reported in DecodeResult::flagged_workers with their scores and counted in
+/// DecodeDiagnostics::answers_flagged. E = 0 runs none of this.
+///
 /// With CodeParams::ordering set, every batch was encoded in its own order: pass the QueryOrder
 /// that Encoder::encode returned for the batch to decode(ids, outputs, order), and row k of the
 /// result is query k of the caller's batch again. The overloads without an order throw
@@ -79,9 +93,10 @@ class Decoder {
       : params_(validated(std::move(params))),
         query_points_(Scheme::is_regression ? params_.resolved_query_points() : std::vector<double>{}),
         worker_points_(Scheme::is_regression ? params_.resolved_worker_points() : std::vector<double>{}),
-        min_answers_(detail::effective_min_answers<Scheme>(params_)),
+        min_answers_(robust::min_answers_with_adversaries<Scheme>(params_)),
         systematic_(Scheme::is_regression && Scheme::is_systematic(params_)),
-        cache_(params_.decoder_cache_capacity) {}
+        cache_(params_.decoder_cache_capacity),
+        checks_(params_.num_adversaries > 0 ? params_.decoder_cache_capacity : 0) {}
 
   /// Estimates (K x m) from the answered workers' outputs; see the class comment. `ids` is any
   /// container of integers with size() and operator[] (std::vector<Index>, std::vector<int>,
@@ -106,15 +121,19 @@ class Decoder {
   /// As decode(), into caller storage of shape K x m; unavailable rows are NaN. out must not
   /// overlap outputs (nercc::invalid_argument names it: answers would be read after being
   /// overwritten). When given, `provenance` and `reliability` are resized to K and filled as
-  /// DecodeResult's. Allocates nothing when the answered set is cached, |F|, N <= 256 and the
+  /// DecodeResult's, and `flagged_workers` and `flag_scores` are cleared and filled as
+  /// DecodeResult's (CodeParams::num_adversaries > 0). Allocates nothing when the answered set is cached, |F|, N <= 256 and the
   /// vectors given (if any) already hold K entries. Thread-safe.
   template <class Ids>
   DecodeStatus decode_into(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
                            DecodeDiagnostics* diagnostics = nullptr,
                            std::vector<QueryProvenance>* provenance = nullptr,
-                           std::vector<double>* reliability = nullptr) const {
+                           std::vector<double>* reliability = nullptr,
+                           std::vector<Index>* flagged_workers = nullptr,
+                           std::vector<double>* flag_scores = nullptr) const {
     require_as_given("decode_into");
-    return decode_reporting(ids, outputs, out, diagnostics, provenance, reliability, nullptr);
+    return decode_reporting(ids, outputs, out, diagnostics, provenance, reliability, flagged_workers, flag_scores,
+                            nullptr);
   }
 
   /// As decode(ids, outputs, order), into caller storage of shape K x m, as decode_into above.
@@ -123,9 +142,12 @@ class Decoder {
   DecodeStatus decode_into(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
                            const QueryOrder& order, DecodeDiagnostics* diagnostics = nullptr,
                            std::vector<QueryProvenance>* provenance = nullptr,
-                           std::vector<double>* reliability = nullptr) const {
+                           std::vector<double>* reliability = nullptr,
+                           std::vector<Index>* flagged_workers = nullptr,
+                           std::vector<double>* flag_scores = nullptr) const {
     check_order(order);
-    return decode_reporting(ids, outputs, out, diagnostics, provenance, reliability, order.data());
+    return decode_reporting(ids, outputs, out, diagnostics, provenance, reliability, flagged_workers, flag_scores,
+                            order.data());
   }
 
   /// D_F (K x |ids|, columns in the order of ids): the estimates are D_F times the outputs.
@@ -179,6 +201,7 @@ class Decoder {
   static CodeParams validated(CodeParams p) {
     p.validate();
     Scheme::validate(p);
+    robust::check_adversary_budget<Scheme>(p);
     return p;
   }
 
@@ -201,7 +224,7 @@ class Decoder {
     r.provenance.resize(k);
     r.reliability.resize(k);
     r.status = decode_impl(ids, outputs, r.values, r.diagnostics, r.provenance.data(), r.reliability.data(),
-                           &r.rejected_workers, order);
+                           &r.rejected_workers, &r.flagged_workers, &r.flag_scores, order);
     r.available.resize(k);
     for (std::size_t q = 0; q < k; ++q) r.available[q] = r.provenance[q] != QueryProvenance::unavailable;
     return r;
@@ -211,12 +234,15 @@ class Decoder {
   DecodeStatus decode_reporting(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs,
                                 Eigen::Ref<RowMatrix<S>> out, DecodeDiagnostics* diagnostics,
                                 std::vector<QueryProvenance>* provenance, std::vector<double>* reliability,
+                                std::vector<Index>* flagged, std::vector<double>* flag_scores,
                                 const Index* order) const {
     DecodeDiagnostics local;
     if (provenance) provenance->resize(std::size_t(params_.num_queries));
     if (reliability) reliability->resize(std::size_t(params_.num_queries));
+    if (flagged) flagged->clear();
+    if (flag_scores) flag_scores->clear();
     return decode_impl(ids, outputs, out, diagnostics ? *diagnostics : local, provenance ? provenance->data() : nullptr,
-                       reliability ? reliability->data() : nullptr, nullptr, order);
+                       reliability ? reliability->data() : nullptr, nullptr, flagged, flag_scores, order);
   }
 
   // Range and repetition checks; row_of_worker[w] = position of worker w in ids, or -1.
@@ -286,7 +312,8 @@ class Decoder {
   template <class Ids>
   DecodeStatus decode_impl(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs, Eigen::Ref<RowMatrix<S>> out,
                            DecodeDiagnostics& diag, QueryProvenance* provenance, double* reliability,
-                           std::vector<Index>* rejected, const Index* order) const {
+                           std::vector<Index>* rejected, std::vector<Index>* flagged, std::vector<double>* flag_scores,
+                           const Index* order) const {
     const Index k = params_.num_queries, n = params_.num_workers, f = Index(ids.size()), m = outputs.cols();
     if (outputs.rows() != f)
       throw shape_mismatch(detail::message("answered_outputs has ", outputs.rows(),
@@ -329,15 +356,25 @@ class Decoder {
     // The regression schemes scan the answers in the pass that decodes them (speculating that
     // all are finite, and decoding again without the rejected ones when not); the others, and
     // a decode that cannot succeed, scan first.
-    bool scanned = !Scheme::is_regression || f < min_answers_ || f == 0;
+    const bool look_for_wrong = params_.num_adversaries > 0;
+    bool scanned = !Scheme::is_regression || f < min_answers_ || f == 0 || look_for_wrong;
     if (scanned) {
       for (Index j = 0; j < f; ++j) magnitude[std::size_t(j)] = detail::scaled_abs_sum(outputs.row(j));
       reject_non_finite();
     }
 
+    const auto flag = [&](Index worker, double score) {
+      row_of_worker[std::size_t(worker)] = -1;
+      ++diag.answers_flagged;
+      if (flagged) flagged->push_back(worker);
+      if (flag_scores) flag_scores->push_back(score);
+    };
+
     if constexpr (Scheme::is_regression) {
+      if (look_for_wrong && f - diag.answers_rejected_non_finite >= std::max<Index>(min_answers_, 1))
+        find_wrong_answers(outputs, row_of_worker, flag);
       for (;;) {
-        const Index usable = f - diag.answers_rejected_non_finite;
+        const Index usable = f - diag.answers_rejected_non_finite - diag.answers_flagged;
         if (usable < min_answers_ || usable == 0) return insufficient();
         detail::SmallBuffer<Index> sorted(std::size_t(usable), Index(0));
         detail::SmallBuffer<Index> answer(std::size_t(usable), Index(0));  // the answer j of each column
@@ -392,9 +429,10 @@ class Decoder {
         return diag.queries_unavailable == 0 ? DecodeStatus::ok : DecodeStatus::partial;
       }
     } else {
-      const Index usable = f - diag.answers_rejected_non_finite;
+      if (look_for_wrong) outvote_wrong_answers(ids, outputs, row_of_worker, flag);
+      const Index usable = f - diag.answers_rejected_non_finite - diag.answers_flagged;
       if (usable < min_answers_ || usable == 0) return insufficient();
-      // First usable answer in the given order wins.
+      // First usable answer in the given order wins (with a vote, one of the majority).
       detail::SmallBuffer<char> filled(std::size_t(k), 0);
       for (Index j = 0; j < f; ++j) {
         const Index w = Index(ids[j]);
@@ -420,6 +458,54 @@ class Decoder {
     }
   }
 
+  // Spline and Berrut, E > 0: the detector over the usable answers (row_of_worker[w] >= 0);
+  // flag(w, score) removes each answer it flags from the answered set.
+  template <class Flag>
+  void find_wrong_answers(const Eigen::Ref<const RowMatrix<S>>& outputs, detail::SmallBuffer<Index>& row_of_worker,
+                          const Flag& flag) const {
+    std::vector<Index> sorted;
+    std::vector<const S*> rows;
+    std::vector<double> sites;
+    for (Index w = 0; w < params_.num_workers; ++w) {
+      const Index j = row_of_worker[std::size_t(w)];
+      if (j < 0) continue;
+      sorted.push_back(w);
+      rows.push_back(outputs.data() + j * outputs.outerStride());
+      sites.push_back(worker_points_[std::size_t(w)]);
+    }
+    auto check = checks_.find(sorted.data(), sorted.size());
+    if (!check)
+      check = checks_.insert(sorted.data(), sorted.size(),
+                             std::make_shared<const RowMatrix<double>>(
+                                 robust::leave_one_out_matrix(Scheme{}, sites, params_.lambda_dec)));
+    const robust::Detection found = robust::detect_wrong_answers<S>(*check, rows.data(), outputs.cols(),
+                                                                    params_.num_adversaries, params_.detection_threshold);
+    for (std::size_t i = 0; i < found.flagged.size(); ++i)
+      flag(sorted[std::size_t(found.flagged[i])], found.scores[i]);
+  }
+
+  // Replication, E > 0: the copies of each query with 3 or more usable answers vote
+  // (robust/majority_vote.hpp); flag(w, score) removes the outvoted ones.
+  template <class Ids, class Flag>
+  void outvote_wrong_answers(const Ids& ids, const Eigen::Ref<const RowMatrix<S>>& outputs,
+                             const detail::SmallBuffer<Index>& row_of_worker, const Flag& flag) const {
+    const Index k = params_.num_queries;
+    std::vector<std::vector<Index>> copies(static_cast<std::size_t>(k));  // answers j of each query, in order
+    for (Index j = 0; j < Index(ids.size()); ++j) {
+      const Index w = Index(ids[j]);
+      if (row_of_worker[std::size_t(w)] >= 0) copies[std::size_t(Scheme::query_of_worker(w, k))].push_back(j);
+    }
+    std::vector<const S*> rows;
+    std::vector<double> scores;
+    for (const std::vector<Index>& c : copies) {
+      if (c.size() < 3) continue;
+      rows.clear();
+      for (Index j : c) rows.push_back(outputs.data() + j * outputs.outerStride());
+      const std::vector<Index> out = robust::outvoted_answers<S>(rows.data(), Index(c.size()), outputs.cols(), scores);
+      for (std::size_t i = 0; i < out.size(); ++i) flag(Index(ids[c[std::size_t(out[i])]]), scores[i]);
+    }
+  }
+
   // Whether some estimate could overflow: max_i sum_c |D_ic| magnitude_c over the `rows` rows
   // of coef against the limit (all in scaled_abs_sum's scale). O(K |F|), against the
   // O(K |F| m) of the combine.
@@ -437,6 +523,7 @@ class Decoder {
   Index min_answers_;
   bool systematic_;
   detail::LruCache<Decoding> cache_;
+  detail::LruCache<RowMatrix<double>> checks_;  // leave-one-out matrices per usable set (E > 0)
 };
 
 NERCC_NAMESPACE_END

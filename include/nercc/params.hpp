@@ -54,6 +54,19 @@ struct CodeParams {
   /// order) takes it back, and results come back in the caller's order.
   OrderingMethod ordering = OrderingMethod::as_given;
   OrderingOptions ordering_options;  ///< used when ordering is not as_given
+  /// E: wrong (Byzantine) answers per group the decoder looks for. 0 (the default) decodes
+  /// every finite answer, exactly as without this field. E > 0: the spline and Berrut decoders
+  /// score every answer by its leave-one-out residuals (robust/residual_detector.hpp), drop up
+  /// to E (and any answer at nearly the same point as a dropped one), report them in
+  /// DecodeResult::flagged_workers and decode from the rest; they need num_workers >= K + 2E
+  /// and at least K + 2E answers (min_answers defaults to that). Replication votes among the
+  /// copies of a query with 3 or more answers and needs num_workers >= (2E + 1) K; uncoded
+  /// cannot tolerate any (see robust/adversary_budget.hpp).
+  Index num_adversaries = 0;
+  /// Spline and Berrut with num_adversaries > 0: an answer is dropped only when its residual
+  /// score exceeds this (scores are about 1 for the median answer). 0 drops the E
+  /// highest-scoring answers whatever their score, as an error locator does.
+  double detection_threshold = 0.0;
 
   /// Throws nercc::invalid_argument naming the first invalid field: num_queries and num_workers
   /// in [1, max_code_size]; points (when given) finite, in [-1, 1] and at least
@@ -73,6 +86,10 @@ struct CodeParams {
     if (min_answers > num_workers)
       throw invalid_argument(message("min_answers (", min_answers, ") must be <= num_workers (", num_workers, ")"));
     if (num_threads < 1) throw invalid_argument(message("num_threads (", num_threads, ") must be >= 1"));
+    if (num_adversaries < 0)
+      throw invalid_argument(message("num_adversaries (", num_adversaries, ") must be >= 0"));
+    if (!(std::isfinite(detection_threshold) && detection_threshold >= 0.0))
+      throw invalid_argument(message("detection_threshold (", detection_threshold, ") must be finite and >= 0"));
     detail::check_ordering_method("ordering", ordering);
     if (ordering != OrderingMethod::as_given) ordering_options.validate();
   }

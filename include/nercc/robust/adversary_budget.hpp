@@ -1,0 +1,60 @@
+// What tolerating E wrong answers (CodeParams::num_adversaries) demands of each scheme: the
+// checks, the fewest answers a decode needs, and the workers it costs. Standard library only
+// (the planner uses it).
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/errors.hpp>
+#include <nercc/index.hpp>
+#include <nercc/params.hpp>
+#include <nercc/schemes.hpp>
+
+NERCC_NAMESPACE_BEGIN
+namespace robust {
+
+/// The fewest usable answers a decode locating E = num_adversaries wrong ones needs: for the
+/// spline and Berrut codes K + 2E (E to drop and E more so that the E wrong ones stay a
+/// minority of every local fit, as the 2E extra evaluations of an error-correcting code);
+/// for replication, one (a query with 3 or more answers gets a majority vote, others keep the
+/// first answer); E = 0 changes nothing.
+template <class Scheme>
+Index min_answers_with_adversaries(const CodeParams& p) {
+  const Index e = p.num_adversaries;
+  if (e == 0 || !Scheme::is_regression) return detail::effective_min_answers<Scheme>(p);
+  return p.min_answers > 0 ? p.min_answers : p.num_queries + 2 * e;
+}
+
+/// Throws nercc::invalid_argument naming the fields when the scheme cannot tolerate
+/// E = num_adversaries: spline and Berrut need num_workers >= num_queries + 2E and, when set,
+/// min_answers >= num_queries + 2E (S = N - min_answers stragglers come on top of the 2E);
+/// replication needs 2E + 1 copies of every query (num_workers >= (2E + 1) num_queries);
+/// uncoded has no redundancy (E must be 0).
+template <class Scheme>
+void check_adversary_budget(const CodeParams& p) {
+  using detail::message;
+  const Index e = p.num_adversaries, k = p.num_queries, n = p.num_workers;
+  if (e == 0) return;
+  if (Scheme::requires_workers_equal_queries)
+    throw invalid_argument(message("num_adversaries (", e, ") must be 0 for ", Scheme::name,
+                                   ": without redundancy a wrong answer cannot be found"));
+  if (Scheme::is_regression) {
+    if (n < k + 2 * e)
+      throw invalid_argument(message("num_adversaries (", e, ") is too large for num_workers (", n,
+                                     ") and num_queries (", k, "): ", Scheme::name,
+                                     " needs num_workers >= num_queries + 2 * num_adversaries (", k + 2 * e, ")"));
+    if (p.min_answers > 0 && p.min_answers < k + 2 * e)
+      throw invalid_argument(message("min_answers (", p.min_answers, ") is too small for num_adversaries (", e,
+                                     ") and num_queries (", k, "): locating wrong answers needs min_answers >= ",
+                                     "num_queries + 2 * num_adversaries (", k + 2 * e,
+                                     "), so at most num_workers - that many stragglers (S)"));
+    return;
+  }
+  if (n < (2 * e + 1) * k)
+    throw invalid_argument(message("num_adversaries (", e, ") is too large for num_workers (", n,
+                                   ") and num_queries (", k, "): ", Scheme::name,
+                                   " outvotes E wrong copies with 2E + 1 copies of every query, num_workers >= ",
+                                   (2 * e + 1) * k));
+}
+
+}  // namespace robust
+NERCC_NAMESPACE_END

@@ -1,0 +1,120 @@
+// Which answers of a regression code are wrong: a greedy matched-filter search over the
+// leave-one-out residuals, with a robust scale. The policy; robust/leave_one_out.hpp is the
+// mechanism it reads.
+#pragma once
+
+#include <nercc/config.hpp>
+#include <nercc/types.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+NERCC_NAMESPACE_BEGIN
+namespace robust {
+
+/// Answers a detector flagged: positions among the answers it was given, with their scores, in
+/// the order found.
+struct Detection {
+  std::vector<Index> flagged;
+  std::vector<double> scores;
+  double scale = 0.0;  ///< sqrt(sum_m sigma_m^2): a score is |t_j| / scale
+};
+
+/// Flags at most `max_adversaries` answers (plus their twins, below) among u answers, given
+/// the leave-one-out matrix C of their sites (robust/leave_one_out.hpp) and the answers
+/// (rows[i]: answer i, d values).
+///
+/// Model: the residuals C Y are the code's approximation error plus C E, E the errors, nonzero
+/// in the rows of the wrong answers only. Step s (s < max_adversaries): with the columns of
+/// the answers flagged so far projected out (v_j = column j of C made orthogonal to them), the
+/// matched filter of answer j is t_j = v_j^T C Y / |v_j| (d values: the share of the residuals
+/// an error at j explains, per output coordinate; for a single error at a, |t_a| >= |t_j| by
+/// Cauchy-Schwarz). The scale of coordinate m is sigma_m = median_j |t_jm| / 0.6745 over the
+/// first step's candidates (a median: robust to the wrong answers and the neighbours their
+/// errors leak into), floored at 1024 eps(S) times the answers' root mean square. The score of j is
+///   score_j = |t_j| / sqrt(sum_m sigma_m^2)
+/// (about 1 for the median answer; the approximation error is not spread evenly, so correct
+/// answers near the ends or across gaps score higher); the answer with the largest score is
+/// flagged when it exceeds `threshold` (0: always, which spends the whole budget of
+/// max_adversaries as a locator does), else the search stops. Twins: an unflagged answer whose v_j has
+/// cosine >= `twin_cosine` with the flagged answer's, and a score above the threshold too, is
+/// flagged with it: two answers at nearly the same point (a systematic worker and its close
+/// companion) explain each other's error equally well, so which one is wrong cannot be told,
+/// and both are dropped.
+///
+/// A single error e at answer a changes t_a by |c_a| e (first step), so an error that stays
+/// below the threshold has |e| <= (threshold * scale + |t_a without it|) / |c_a|: the adaptive
+/// attacker's budget. O(max_adversaries u^2 d). Thread-safe
+/// (pure).
+template <class S>
+Detection detect_wrong_answers(const RowMatrix<double>& check, const S* const* rows, Index d, Index max_adversaries,
+                               double threshold, double twin_cosine = 0.99, double twin_ratio = 0.9) {
+  const Index u = check.rows();
+  Detection found;
+  if (u < 3 || max_adversaries < 1 || d < 1) return found;
+  RowMatrix<double> y(u, d);
+  double sum_sq = 0.0;
+  for (Index i = 0; i < u; ++i) {
+    for (Index m = 0; m < d; ++m) y(i, m) = double(rows[i][m]);
+    sum_sq += y.row(i).squaredNorm();
+  }
+  const double floor = 1024.0 * double(std::numeric_limits<S>::epsilon()) * std::sqrt(sum_sq / double(u * d));
+
+  std::vector<char> out(static_cast<std::size_t>(u), 0);  // flagged
+  RowMatrix<double> basis(u, 0);             // orthonormal basis of the flagged columns
+  double scale = 0.0;                        // sqrt(sum_m sigma_m^2)
+  const std::size_t n = static_cast<std::size_t>(u);
+  std::vector<double> norm(n), score(n), column(n);
+  for (Index step = 0; step < max_adversaries; ++step) {
+    RowMatrix<double> v = check;
+    if (basis.cols() > 0) v -= basis * (basis.transpose() * check);
+    std::vector<Index> live;
+    for (Index j = 0; j < u; ++j) {
+      norm[std::size_t(j)] = v.col(j).norm();
+      if (!out[std::size_t(j)] && norm[std::size_t(j)] > 1e-9 * check.col(j).norm()) live.push_back(j);
+    }
+    if (live.size() < 3) break;
+    RowMatrix<double> t = (v.transpose() * check) * y;  // row j: v_j^T C Y
+    for (Index j : live) t.row(j) /= norm[std::size_t(j)];
+    if (step == 0) {
+      double total = 0.0;
+      for (Index m = 0; m < d; ++m) {
+        for (std::size_t c = 0; c < live.size(); ++c) column[c] = std::abs(t(live[c], m));
+        const auto mid = column.begin() + std::ptrdiff_t(live.size() / 2);
+        std::nth_element(column.begin(), mid, column.begin() + std::ptrdiff_t(live.size()));
+        const double sigma = std::max(*mid / 0.6745, floor);
+        total += sigma * sigma;
+      }
+      scale = std::sqrt(total);
+      found.scale = scale;
+    }
+    Index best = -1;
+    for (Index j : live) {
+      score[std::size_t(j)] = t.row(j).norm() / scale;
+      if (best < 0 || score[std::size_t(j)] > score[std::size_t(best)]) best = j;
+    }
+    if (!(score[std::size_t(best)] > threshold)) break;
+    std::vector<Index> now{best};
+    for (Index j : live)
+      if (j != best && score[std::size_t(j)] > threshold && score[std::size_t(j)] >= twin_ratio * score[std::size_t(best)] &&
+          std::abs(v.col(j).dot(v.col(best))) >= twin_cosine * norm[std::size_t(j)] * norm[std::size_t(best)])
+        now.push_back(j);
+    for (Index j : now) {
+      out[std::size_t(j)] = 1;
+      found.flagged.push_back(j);
+      found.scores.push_back(score[std::size_t(j)]);
+      Vector<double> q = check.col(j);
+      if (basis.cols() > 0) q -= basis * (basis.transpose() * q);
+      const double qn = q.norm();
+      if (!(qn > 1e-9 * check.col(j).norm())) continue;
+      basis.conservativeResize(Eigen::NoChange, basis.cols() + 1);
+      basis.col(basis.cols() - 1) = q / qn;
+    }
+  }
+  return found;
+}
+
+}  // namespace robust
+NERCC_NAMESPACE_END
