@@ -21,7 +21,8 @@ if(agreement LESS 0.5 OR agreement GREATER 1)
   message(FATAL_ERROR "the fallback model agrees with the served model on ${agreement} of the test images")
 endif()
 
-set(all_policies uncoded uncoded_fallback hedged replication nercc berrut nercc_sys berrut_sys)
+set(all_policies uncoded uncoded_fallback hedged replication nercc berrut nercc_sys berrut_sys nercc_sys_gated
+    berrut_sys_gated)
 set(per_query_policies uncoded uncoded_fallback hedged)
 string(JSON n_ratios LENGTH "${json}" config ratios)
 string(JSON count LENGTH "${json}" results)
@@ -40,7 +41,8 @@ foreach(ri RANGE ${last_ratio})
     endif()
     string(JSON policy GET "${json}" results ${i} policy)
     list(APPEND found ${policy})
-    foreach(field N K lost queries ok missing_count p50_ms p99_ms p999_ms rel_acc fallback hedged on_frontier)
+    foreach(field N K lost queries ok missing_count p50_ms p99_ms p999_ms rel_acc fallback hedged on_frontier
+            fallback_answers fallback_low_reliability)
       string(JSON ${field} GET "${json}" results ${i} ${field})
     endforeach()
     if(N GREATER n)
@@ -64,11 +66,19 @@ foreach(ri RANGE ${last_ratio})
     # A dead worker's queries: the fallback answers them (uncoded: nothing else can; systematic
     # codes decode them from the companions when one answered, so they need not use it); replicas
     # of two cover them.
-    if(policy MATCHES "_fallback$|_sys$" AND NOT missing_count EQUAL 0)
+    if(policy MATCHES "_fallback$|_sys$|_sys_gated$" AND NOT missing_count EQUAL 0)
       message(FATAL_ERROR "${where}: ${missing_count} missing, expected 0 (the fallback answers what cannot be decoded)")
     endif()
     if(policy MATCHES "_fallback$" AND fallback LESS_EQUAL 0)
       message(FATAL_ERROR "${where}: fallback share ${fallback}, expected > 0 (the dead worker's queries)")
+    endif()
+    # The reliability gate: only the gated policies send estimates to the fallback, and those
+    # are among the fallback's answers.
+    if(NOT policy MATCHES "_gated$" AND NOT fallback_low_reliability EQUAL 0)
+      message(FATAL_ERROR "${where}: ${fallback_low_reliability} estimates sent to the fallback without a gate")
+    endif()
+    if(fallback_low_reliability GREATER fallback_answers)
+      message(FATAL_ERROR "${where}: ${fallback_low_reliability} gated fallback answers of ${fallback_answers}")
     endif()
     # With spares, about one call in ten is slow enough (x5) to be hedged at 10 ms or the p90.
     if(policy STREQUAL "hedged" AND N GREATER K AND hedged LESS_EQUAL 0)
@@ -99,7 +109,8 @@ endforeach()
 
 file(READ ${OUT}/table.md table)
 foreach(row "| uncoded |" "| uncoded + deadline + fallback (T=" "| hedged requests (p90) |" "| replication |" "| NeRCC |" "| Berrut |"
-        "| NeRCC sys + grace + fallback (T=" "| Berrut sys + grace + fallback (T=" "## N/K = 2")
+        "| NeRCC sys + grace + fallback (T=" "| Berrut sys + grace + fallback (T="
+        "| NeRCC sys + grace + gated fallback (T=" "| Berrut sys + grace + gated fallback (T=" "## N/K = 2")
   string(FIND "${table}" "${row}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "table.md has no \"${row}\"")

@@ -12,146 +12,48 @@
 // 2 on bad usage.
 #include "fallback_model.hpp"
 #include "frontend_options.hpp"
-#include "grpc_transport.hpp"
 #include "policies.hpp"
 #include "report.hpp"
+#include "serve.hpp"
 #include "worker_pool.hpp"
 
 #include <nercc/runtime.hpp>
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace {
 
-using nercc::Index;
-using Matrix = nercc::RowMatrix<float>;
 using SteadyClock = std::chrono::steady_clock;
 namespace rt = nercc::runtime;
 using namespace nercc_cluster;
 
-struct Dataset {
-  std::vector<float> images;  // count x 784
-  std::vector<std::uint8_t> labels;
-  Matrix reference;           // count x 10: the served model's logits
-  std::vector<int> reference_class;
-  Index count = 0;
-};
-
-int argmax(const float* logits, Index m) { return int(std::max_element(logits, logits + m) - logits); }
-
-std::vector<std::vector<std::string>> worker_argvs(const FrontendArgs& a, std::size_t turns) {
-  std::vector<std::vector<std::string>> argvs;
-  for (int w = 0; w < a.max_workers(); ++w) {
-    std::vector<std::string> v = {"--port", "0", "--model", a.model, "--seed", std::to_string(a.seed * 1000 + std::uint64_t(w))};
-    if (!a.cache_dir.empty()) v.insert(v.end(), {"--cache-dir", a.cache_dir});
-    // Bounds each worker's life even if this process hangs: the serving time of every turn
-    // plus generous room for start-ups and drains.
-    const double run_seconds = double(a.queries) * double(turns) / a.rate + 2.0 * double(turns) + 600.0;
-    v.insert(v.end(), {"--lifetime-s", std::to_string(run_seconds)});
-    for (auto& f : a.latency.to_args()) v.push_back(f);
-    argvs.push_back(std::move(v));
-  }
-  return argvs;
-}
-
-// Serves queries first..first+count-1 with one configuration on the pool's first N workers.
-// Kills worker a.kill_worker part-way (when asked; the caller restarts it after the turn, so
-// that its start-up does not load the cores during a turn).
+// Serves queries first..first+count-1 with one configuration on the pool's first N workers, at
+// a fixed spacing. Kills worker a.kill_worker part-way (when asked; the caller restarts it after
+// the turn, so that its start-up does not load the cores during a turn).
 TurnResult run_turn(const FrontendArgs& a, WorkerPool& pool, const Dataset& data, const LinearFallback& fallback,
                     const Configuration& config, std::int64_t first, std::int64_t count, rt::RuntimeMetrics& metrics) {
-  const rt::RuntimeParams& p = config.params;
-  const auto rpc_timeout = std::chrono::milliseconds(std::int64_t(a.deadline_ms) + 1000);
-  std::vector<int> ports = pool.ports();
-  ports.resize(std::size_t(config.workers()));
-  auto cluster = std::make_unique<GrpcTransport>(ports, rpc_timeout);
-  if (!cluster->wait_connected(std::chrono::seconds(30))) throw std::runtime_error("could not connect to the workers");
-
-  struct Record {
-    bool done = false, ok = false;
-    bool hedged = false;
-    int cls = -1;
-    double latency_ms = 0;
-    rt::Provenance provenance = rt::Provenance::estimated;
-  };
-  std::vector<Record> records(static_cast<std::size_t>(count));
-  std::mutex m;
-  std::condition_variable cv;
-  std::int64_t outcomes = 0;
-  const Index m_out = nercc_examples::Classifier::num_classes;
+  ServeRequest s;
+  s.ports = pool.ports();
+  s.ports.resize(std::size_t(config.workers()));
+  s.params = config.params;
+  if (config.policy->fallback) s.fallback = fallback.as_fallback();
+  s.first = first;
+  for (std::int64_t i = 0; i < count; ++i) s.send_seconds.push_back(double(i) / a.rate);
+  s.rpc_timeout = std::chrono::milliseconds(std::int64_t(a.deadline_ms) + 1000);
+  s.drain = std::chrono::milliseconds(std::int64_t(a.deadline_ms) + 10000);
   const std::int64_t kill_index = a.kill_at < 0 ? -1 : std::int64_t(a.kill_at * double(count));
-
-  {
-    // The runtime is shut down before `cluster` goes (see GrpcTransport::transport()).
-    rt::Runtime<float> runtime(p, cluster->transport(), rt::steady_clock(),
-                               config.policy->fallback ? fallback.as_fallback() : rt::Fallback<float>{});
-    const auto period = std::chrono::duration<double>(1.0 / a.rate);
-    const auto start = SteadyClock::now();
-    for (std::int64_t i = 0; i < count; ++i) {
-      std::this_thread::sleep_until(start + std::chrono::duration_cast<SteadyClock::duration>(period * double(i)));
-      if (i == kill_index) pool.kill_worker(std::size_t(a.kill_worker));
-      const Index row = Index((first + i) % data.count);
-      const Eigen::Map<const Matrix> x(data.images.data() + row * 784, 1, 784);
-      runtime.submit(x, [&, i](rt::QueryOutcome<float>&& o) {
-        Record& r = records[std::size_t(i)];
-        r.ok = o.ok();
-        if (r.ok) {
-          r.cls = argmax(o.value.data(), m_out);
-          r.latency_ms = o.latency_seconds * 1e3;
-          r.provenance = o.provenance;
-          r.hedged = o.hedged;
-        }
-        std::lock_guard<std::mutex> guard(m);
-        r.done = true;
-        ++outcomes;
-        cv.notify_all();
-      });
-    }
-    {
-      std::unique_lock<std::mutex> lock(m);
-      cv.wait_until(lock, SteadyClock::now() + std::chrono::milliseconds(std::int64_t(a.deadline_ms) + 10000),
-                    [&] { return outcomes == count; });
-    }
-    // Shutdown gives every query still pending an outcome (shut_down): none is lost silently.
-    runtime.shutdown();
-    metrics = runtime.metrics();
-  }
-  // Outstanding RPCs were cancelled at decode and are bounded by rpc_timeout: this is quick.
-  cluster.reset();
-
-  TurnResult t;
-  t.queries = count;
-  std::lock_guard<std::mutex> guard(m);
-  for (std::int64_t i = 0; i < count; ++i) {
-    const Record& r = records[std::size_t(i)];
-    if (!r.done) ++t.lost;
-    else if (!r.ok) ++t.missing;
-    else {
-      ++t.ok;
-      t.latency_ms.push_back(r.latency_ms);
-      ++t.provenance[rt::to_string(r.provenance)];
-      if (r.hedged) ++t.hedged;
-      if (r.cls == data.reference_class[std::size_t((first + i) % data.count)]) ++t.agree;
-    }
-  }
-  return t;
-}
-
-double accuracy(const Matrix& logits, const std::vector<std::uint8_t>& labels) {
-  std::int64_t right = 0;
-  for (Index i = 0; i < logits.rows(); ++i) right += argmax(logits.row(i).data(), logits.cols()) == labels[std::size_t(i)];
-  return double(right) / double(logits.rows());
+  s.before_submit = [&](std::int64_t i) {
+    if (i == kill_index) pool.kill_worker(std::size_t(a.kill_worker));
+  };
+  return serve(s, data, metrics);
 }
 
 std::string minutes(double seconds) {
@@ -172,29 +74,13 @@ int run(const FrontendArgs& a) {
   // the smoke run only loads what it serves.
   const std::int64_t test_count =
       a.model == "smoke" ? std::min<std::int64_t>(a.queries * a.rounds, 10000) : std::int64_t(10000);
-  const auto test = nercc_examples::load_fashion_mnist(nercc_examples::fashion_mnist_dir(a.data_dir), "t10k", test_count);
-  Dataset data;
-  data.count = Index(test.count);
-  data.images = test.images;
-  data.labels = test.labels;
-  data.reference = trained.classifier.logits(Eigen::Map<const Matrix>(data.images.data(), data.count, 784), 2);
-  for (Index i = 0; i < data.count; ++i)
-    data.reference_class.push_back(argmax(data.reference.row(i).data(), data.reference.cols()));
+  const Dataset data = load_dataset(trained.classifier, a.data_dir, test_count);
 
   bool fallback_cached = false;
   if (a.progress) std::fprintf(stderr, "fallback model: loading or distilling from the served model\n");
   const LinearFallback fallback = load_or_fit_linear_fallback(trained.classifier, trained.cache_file, a.data_dir,
                                                               a.fallback_train, fallback_cached);
-  FallbackInfo fb;
-  {
-    const Matrix logits = fallback.logits(Eigen::Map<const Matrix>(data.images.data(), data.count, 784));
-    fb.agreement = argmax_agreement(logits, data.reference);
-    fb.accuracy = accuracy(logits, data.labels);
-    fb.model_accuracy = accuracy(data.reference, data.labels);
-    fb.test_images = data.count;
-    fb.train_images = a.fallback_train;
-    fb.ridge = fallback.ridge();
-  }
+  const FallbackInfo fb = describe_fallback(fallback, data, a.fallback_train);
   if (a.progress)
     std::fprintf(stderr, "fallback model (%s): agrees with the served model on %.1f%% of %lld test images\n",
                  fallback_cached ? "cached" : "distilled", fb.agreement * 100, (long long)fb.test_images);
@@ -209,7 +95,9 @@ int run(const FrontendArgs& a) {
     std::fprintf(stderr, "%zu configurations x %d rounds = %zu turns of %lld queries at %g q/s on %d worker processes\n",
                  results.size(), a.rounds, turns, (long long)a.queries, a.rate, a.max_workers());
 
-  WorkerPool pool(a.worker_bin, worker_argvs(a, turns), 300.0);
+  // Each worker's lifetime: the serving time of every turn plus generous room for start-ups and drains.
+  const double lifetime = double(a.queries) * double(turns) / a.rate + 2.0 * double(turns) + 600.0;
+  WorkerPool pool(a.worker_bin, worker_argvs(a.max_workers(), a.model, a.cache_dir, a.seed, lifetime, a.latency), 300.0);
   const auto serve_start = SteadyClock::now();
   std::size_t done = 0;
   for (int round = 0; round < a.rounds; ++round) {

@@ -25,7 +25,7 @@ Fashion-MNIST queries on the same N LeNet5 worker processes, in rounds.
   --smoke                 a minute: smoke LeNet5, K 2, ratios 1,2 (4 workers), 2 rounds of 60
                           queries at 200 q/s (options after it override these)
   --long                  the long sweep: 4 rounds of 3000 queries, grace deadlines 5,8,15 ms
-                          (61 configurations, about 50 minutes on two cores)
+                          (85 configurations, about 70 minutes on two cores)
   --out DIR               where the results go (default .)
   --policies LIST         comma-separated policy names (default all; see policies.hpp)
   --ratios LIST           redundancies N/K; K x ratio must be an integer (default 1,1.25,1.5,2,3)
@@ -33,6 +33,8 @@ Fashion-MNIST queries on the same N LeNet5 worker processes, in rounds.
                           uncoded uses K = N
   --spread X              companion spread of the systematic layouts (default 0.02)
   --lambda-dec X          NeRCC decoder smoothing (default 0)
+  --fallback-reliability X  the gated policies' threshold: an estimate whose reliability score
+                          is below X is answered by the fallback model (default 0.9)
   --queries Q             queries per policy per round (default 800)
   --rounds R              rounds; in each, every configuration serves Q queries, in an order
                           rotated by one per round (default 3)
@@ -65,6 +67,7 @@ struct FrontendArgs {
   int coded_queries = 8;
   double spread = 0.02;
   double lambda_dec = 0;
+  double fallback_reliability = 0.9;
   std::int64_t queries = 800;
   int rounds = 3;
   double rate = 300;
@@ -138,6 +141,7 @@ inline FrontendArgs parse_frontend_args(int argc, char** argv) {
     else if (flag == "--coded-queries") a.coded_queries = int(parse_integer(flag, v));
     else if (flag == "--spread") a.spread = parse_real(flag, v);
     else if (flag == "--lambda-dec") a.lambda_dec = parse_real(flag, v);
+    else if (flag == "--fallback-reliability") a.fallback_reliability = parse_real(flag, v);
     else if (flag == "--queries") a.queries = parse_integer(flag, v);
     else if (flag == "--rounds") a.rounds = int(parse_integer(flag, v));
     else if (flag == "--rate") a.rate = parse_real(flag, v);
@@ -167,6 +171,8 @@ inline FrontendArgs parse_frontend_args(int argc, char** argv) {
   if (a.max_workers() < 2) throw std::invalid_argument("--ratios x --coded-queries must give at least 2 workers");
   if (!(a.spread > 0 && a.spread < 1)) throw std::invalid_argument("--spread must lie in (0, 1)");
   if (!(a.lambda_dec >= 0)) throw std::invalid_argument("--lambda-dec must be >= 0");
+  if (!(a.fallback_reliability > 0 && a.fallback_reliability <= 1))
+    throw std::invalid_argument("--fallback-reliability must lie in (0, 1]");
   if (a.queries < 1 || a.queries > 1000000) throw std::invalid_argument("--queries must lie in [1, 1e6]");
   if (a.rounds < 1 || a.rounds > 1000) throw std::invalid_argument("--rounds must lie in [1, 1000]");
   if (!(a.rate > 0 && a.rate <= 20000)) throw std::invalid_argument("--rate must lie in (0, 20000]");

@@ -29,6 +29,7 @@ struct PolicyContext {
   double grace_ms = 0;    ///< the short deadline T (policies with uses_grace)
   double spread = 0;      ///< companion spread of the systematic layouts
   double lambda_dec = 0;
+  double gate = 0;        ///< reliability below which the gated policies use the fallback
 };
 
 struct Policy {
@@ -100,6 +101,13 @@ inline void systematic_grace(rt::RuntimeParams& p, const PolicyContext& c, nercc
   p.early_release = true;
   p.deadline = ms(c.grace_ms);
 }
+// The same, and an estimate whose reliability score (DecodeResult::reliability) is below the
+// gate goes to the fallback model too: estimates with no answered companion rarely agree with
+// the model, and the score sends them there.
+inline void systematic_gated(rt::RuntimeParams& p, const PolicyContext& c, nercc::SchemeKind kind) {
+  systematic_grace(p, c, kind);
+  p.fallback_below_reliability = c.gate;
+}
 }  // namespace policy_detail
 
 /// Every policy, in table order.
@@ -131,6 +139,10 @@ inline const std::vector<Policy>& all_policies() {
        [](nercc::runtime::RuntimeParams& p, const PolicyContext& c) { d::systematic_grace(p, c, SchemeKind::spline); }},
       {"berrut_sys", "Berrut sys + grace + fallback", true, true, true,
        [](nercc::runtime::RuntimeParams& p, const PolicyContext& c) { d::systematic_grace(p, c, SchemeKind::berrut); }},
+      {"nercc_sys_gated", "NeRCC sys + grace + gated fallback", true, true, true,
+       [](nercc::runtime::RuntimeParams& p, const PolicyContext& c) { d::systematic_gated(p, c, SchemeKind::spline); }},
+      {"berrut_sys_gated", "Berrut sys + grace + gated fallback", true, true, true,
+       [](nercc::runtime::RuntimeParams& p, const PolicyContext& c) { d::systematic_gated(p, c, SchemeKind::berrut); }},
   };
   return table;
 }
@@ -185,6 +197,7 @@ inline std::vector<Configuration> configurations(const FrontendArgs& a) {
     c.deadline_ms = a.deadline_ms;
     c.spread = a.spread;
     c.lambda_dec = a.lambda_dec;
+    c.gate = a.fallback_reliability;
     for (const Policy* p : chosen) {
       if (p->needs_redundancy && c.n <= c.k) continue;
       const std::vector<double> deadlines = p->uses_grace ? a.grace_ms : std::vector<double>{a.deadline_ms};

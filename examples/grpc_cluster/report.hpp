@@ -4,7 +4,10 @@
 // table.md, summary.json, rounds.csv and frontier.dat (for frontier.gp).
 #pragma once
 
+#include "format.hpp"
 #include "policies.hpp"
+#include "serve.hpp"
+#include "turn_result.hpp"
 
 #include <nercc/runtime.hpp>
 
@@ -40,6 +43,7 @@ inline const Counter reported_counters[] = {
     {"released_early", &nercc::runtime::RuntimeMetrics::released_early},
     {"fallback_answers", &nercc::runtime::RuntimeMetrics::fallback_answers},
     {"fallback_failed", &nercc::runtime::RuntimeMetrics::fallback_failed},
+    {"fallback_low_reliability", &nercc::runtime::RuntimeMetrics::fallback_low_reliability},
     {"hedges_sent", &nercc::runtime::RuntimeMetrics::hedges_sent},
     {"hedges_won", &nercc::runtime::RuntimeMetrics::hedges_won},
     {"hedges_refused_budget", &nercc::runtime::RuntimeMetrics::hedges_refused_budget},
@@ -49,35 +53,6 @@ inline const Counter reported_counters[] = {
     {"rejected", &nercc::runtime::RuntimeMetrics::rejected},
     {"shed", &nercc::runtime::RuntimeMetrics::shed},
     {"redundancy_lowered", &nercc::runtime::RuntimeMetrics::redundancy_lowered},
-};
-
-/// One configuration's queries in one round (or pooled over rounds).
-struct TurnResult {
-  std::vector<double> latency_ms;  // answered queries; sorted by finish()
-  std::int64_t queries = 0, ok = 0, agree = 0, missing = 0, lost = 0;
-  std::map<std::string, std::int64_t> provenance;  // answered queries by provenance name
-  std::int64_t hedged = 0;  // answered queries whose value came from a backup copy (any provenance)
-
-  void merge(const TurnResult& r) {
-    latency_ms.insert(latency_ms.end(), r.latency_ms.begin(), r.latency_ms.end());
-    queries += r.queries, ok += r.ok, agree += r.agree, missing += r.missing, lost += r.lost, hedged += r.hedged;
-    for (const auto& [name, count] : r.provenance) provenance[name] += count;
-  }
-  void finish() { std::sort(latency_ms.begin(), latency_ms.end()); }
-  double quantile(double q) const {
-    if (latency_ms.empty()) return std::nan("");
-    const auto rank = std::size_t(std::ceil(q * double(latency_ms.size())));
-    return latency_ms[std::min(latency_ms.size(), std::max<std::size_t>(rank, 1)) - 1];
-  }
-  /// Fraction of all queries whose answer's argmax is the served model's; no answer disagrees.
-  double rel_acc() const { return queries ? double(agree) / double(queries) : std::nan(""); }
-  /// Fraction of all queries answered with this provenance.
-  double share(const std::string& name) const {
-    const auto it = provenance.find(name);
-    return queries ? double(it == provenance.end() ? 0 : it->second) / double(queries) : std::nan("");
-  }
-  double hedged_share() const { return queries ? double(hedged) / double(queries) : std::nan(""); }
-  double missing_share() const { return queries ? double(missing) / double(queries) : std::nan(""); }
 };
 
 /// The figures the report gives for every configuration: pooled value and spread over rounds.
@@ -153,21 +128,6 @@ inline void mark_frontier(std::vector<ConfigResult>& results) {
   }
 }
 
-inline std::string fixed(double v, int digits) {
-  if (std::isnan(v)) return "n/a";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
-/// What the report says about the fallback model.
-struct FallbackInfo {
-  double agreement = 0;       // argmax agreement with the served model on the test images
-  double accuracy = 0;        // the fallback's accuracy on their labels
-  double model_accuracy = 0;  // the served model's accuracy on them
-  std::int64_t test_images = 0, train_images = 0;
-  double ridge = 0;
-};
 
 inline std::string markdown(const FrontendArgs& a, const std::vector<ConfigResult>& results, const FallbackInfo& fb) {
   std::ostringstream o;
@@ -219,7 +179,11 @@ inline std::string markdown(const FrontendArgs& a, const std::vector<ConfigResul
        "next to the query points with spread "
     << a.spread
     << ", lambda_enc = 0), early release of every exact answer, the rest decided at T (or once every call "
-       "resolved) from every answer that came, and the fallback model for what cannot be decoded. The coded "
+       "resolved) from every answer that came, and the fallback model for what cannot be decoded. "
+       "sys + grace + gated fallback: the same, and the fallback model also answers every estimate whose "
+       "reliability score (1 / (1 + r^2), r the distance from its query point to the nearest answered worker "
+       "point over the distance to the nearest other query point) is below "
+    << a.fallback_reliability << ". The coded "
        "and replicated policies need N > K: at N/K = 1 they would be uncoded, and are left out. K, N: queries "
        "per group and workers in use (N includes the hedge's spares). S: answers a group may go without at its "
        "quorum.\n\n"
@@ -238,13 +202,6 @@ inline std::string markdown(const FrontendArgs& a, const std::vector<ConfigResul
   return o.str();
 }
 
-inline std::string json_number(double v) {
-  if (std::isnan(v) || std::isinf(v)) return "null";
-  std::ostringstream o;
-  o.precision(6);
-  o << v;
-  return o.str();
-}
 
 inline std::string json_line(const FrontendArgs& a, const std::vector<ConfigResult>& results, const FallbackInfo& fb) {
   std::ostringstream o;
@@ -256,6 +213,7 @@ inline std::string json_line(const FrontendArgs& a, const std::vector<ConfigResu
   for (std::size_t i = 0; i < a.grace_ms.size(); ++i) o << (i ? "," : "") << a.grace_ms[i];
   o << "],\"group_timeout_ms\":" << a.group_timeout_ms << ",\"kill_at\":" << a.kill_at << ",\"kill_worker\":"
     << a.kill_worker << ",\"model\":\"" << a.model << "\",\"spread\":" << a.spread << ",\"lambda_dec\":" << a.lambda_dec
+    << ",\"fallback_reliability\":" << a.fallback_reliability
     << ",\"latency\":{\"base_ms\":" << l.base_ms << ",\"jitter_ms\":" << l.jitter_ms << ",\"slow_fraction\":"
     << l.slow_fraction << ",\"slow_factor\":" << l.slow_factor << ",\"tail_fraction\":" << l.tail_fraction
     << ",\"tail_ms\":" << l.tail_ms << ",\"tail_alpha\":" << l.tail_alpha << ",\"max_ms\":" << l.max_ms
@@ -337,10 +295,5 @@ inline std::string frontier_data(const FrontendArgs& a, const std::vector<Config
   return o.str();
 }
 
-inline void write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream f(path);
-  f << text;
-  if (!f) throw std::runtime_error("cannot write " + path.string());
-}
 
 }  // namespace nercc_cluster

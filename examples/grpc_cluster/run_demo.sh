@@ -2,9 +2,9 @@
 # The gRPC cluster demo, a sweep of the p99-RelAcc frontier: builds the worker and the front end
 # if needed, then, at each redundancy N/K, runs every policy (uncoded, uncoded + deadline +
 # fallback, replication, NeRCC, Berrut, and the systematic NeRCC and Berrut with early release,
-# the grace rule and the fallback) on the same N LeNet5 worker processes on 127.0.0.1, one of
-# them SIGKILLed part-way through every turn, and writes table.md, summary.json, rounds.csv,
-# frontier.dat and frontier.png to the output directory.
+# the grace rule and the fallback, with and without the reliability gate) on the same N LeNet5
+# worker processes on 127.0.0.1, one of them SIGKILLed part-way through every turn, and writes
+# table.md, summary.json, rounds.csv, frontier.dat and frontier.png to the output directory.
 #
 #   examples/grpc_cluster/run_demo.sh [--build-dir DIR] [--out DIR] [--smoke] [--long] [--faults] [-- FRONT-END OPTIONS]
 #
@@ -12,8 +12,8 @@
 # --out        results (default docs/results/grpc_cluster/frontier; with --smoke,
 #              BUILD/grpc_cluster_smoke)
 # --smoke      about a minute: smoke LeNet5 trained into OUT/cache, K 2, N/K 1 and 2 (4 workers)
-# --long       the long sweep (4 rounds of 3000 queries, T = 5, 8, 15 ms: 61 configurations;
-#              about 50 minutes on two cores)
+# --long       the long sweep (4 rounds of 3000 queries, T = 5, 8, 15 ms: 85 configurations;
+#              about 70 minutes on two cores)
 # --faults     the fault run instead (run_faults.sh: workers in network namespaces, frozen,
 #              killed, partitioned, lossy, overloaded; needs root); options after -- go to
 #              nercc_grpc_faults

@@ -1,0 +1,185 @@
+// What the cluster's drivers (the frontier sweep, the planner check) share: the Fashion-MNIST
+// test queries with the served model's own answers, the worker processes' arguments, and
+// serve(), which submits queries at given times through nercc::runtime over gRPC and counts
+// what came back.
+#pragma once
+
+#include "cluster_common.hpp"
+#include "fallback_model.hpp"
+#include "grpc_transport.hpp"
+#include "turn_result.hpp"
+
+#include <nercc/runtime.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace nercc_cluster {
+
+/// Test images, their labels and the served model's logits and class for each.
+struct Dataset {
+  std::vector<float> images;  // count x 784
+  std::vector<std::uint8_t> labels;
+  nercc::RowMatrix<float> reference;  // count x 10
+  std::vector<int> reference_class;
+  nercc::Index count = 0;
+};
+
+inline int argmax(const float* logits, nercc::Index m) { return int(std::max_element(logits, logits + m) - logits); }
+
+/// The first `count` test images and the served model's answers to them.
+inline Dataset load_dataset(const nercc_examples::Classifier& model, const std::string& data_dir, std::int64_t count) {
+  const auto test = nercc_examples::load_fashion_mnist(nercc_examples::fashion_mnist_dir(data_dir), "t10k", count);
+  Dataset d;
+  d.count = nercc::Index(test.count);
+  d.images = test.images;
+  d.labels = test.labels;
+  d.reference = model.logits(Eigen::Map<const nercc::RowMatrix<float>>(d.images.data(), d.count, 784), 2);
+  for (nercc::Index i = 0; i < d.count; ++i) d.reference_class.push_back(argmax(d.reference.row(i).data(), d.reference.cols()));
+  return d;
+}
+
+/// Arguments of `count` worker processes: an ephemeral port each, the model, a seed per worker
+/// for its injected delays, and a lifetime that bounds it even if the driver hangs.
+inline std::vector<std::vector<std::string>> worker_argvs(int count, const std::string& model, const std::string& cache_dir,
+                                                          std::uint64_t seed, double lifetime_seconds,
+                                                          const LatencyParams& latency) {
+  std::vector<std::vector<std::string>> argvs;
+  for (int w = 0; w < count; ++w) {
+    std::vector<std::string> v = {"--port", "0", "--model", model, "--seed", std::to_string(seed * 1000 + std::uint64_t(w))};
+    if (!cache_dir.empty()) v.insert(v.end(), {"--cache-dir", cache_dir});
+    v.insert(v.end(), {"--lifetime-s", std::to_string(lifetime_seconds)});
+    for (auto& f : latency.to_args()) v.push_back(f);
+    argvs.push_back(std::move(v));
+  }
+  return argvs;
+}
+
+/// What the report says about the fallback model.
+struct FallbackInfo {
+  double agreement = 0;       // argmax agreement with the served model on the test images
+  double accuracy = 0;        // the fallback's accuracy on their labels
+  double model_accuracy = 0;  // the served model's accuracy on them
+  std::int64_t test_images = 0, train_images = 0;
+  double ridge = 0;
+};
+
+inline double label_accuracy(const nercc::RowMatrix<float>& logits, const std::vector<std::uint8_t>& labels) {
+  std::int64_t right = 0;
+  for (nercc::Index i = 0; i < logits.rows(); ++i)
+    right += argmax(logits.row(i).data(), logits.cols()) == labels[std::size_t(i)];
+  return double(right) / double(logits.rows());
+}
+
+/// The fallback model measured on the test images against the served model and the labels.
+inline FallbackInfo describe_fallback(const LinearFallback& fallback, const Dataset& data, std::int64_t train_images) {
+  FallbackInfo fb;
+  const nercc::RowMatrix<float> logits =
+      fallback.logits(Eigen::Map<const nercc::RowMatrix<float>>(data.images.data(), data.count, 784));
+  fb.agreement = argmax_agreement(logits, data.reference);
+  fb.accuracy = label_accuracy(logits, data.labels);
+  fb.model_accuracy = label_accuracy(data.reference, data.labels);
+  fb.test_images = data.count;
+  fb.train_images = train_images;
+  fb.ridge = fallback.ridge();
+  return fb;
+}
+
+/// How serve() runs one configuration.
+struct ServeRequest {
+  std::vector<int> ports;                 ///< the workers the transport serves, in order
+  nercc::runtime::RuntimeParams params;
+  nercc::runtime::Fallback<float> fallback;  ///< empty: none
+  std::int64_t first = 0;                 ///< query i serves test image (first + i) mod count
+  std::vector<double> send_seconds;       ///< when query i is submitted, from the start; ascending
+  std::chrono::milliseconds rpc_timeout{1000};
+  std::chrono::milliseconds drain{10000};  ///< how long to wait for the last outcomes before shutdown
+  std::function<void(std::int64_t)> before_submit;  ///< called before query i is submitted (may be empty)
+};
+
+/// Submits the queries at their times through a Runtime over a fresh GrpcTransport, waits for
+/// their outcomes, shuts the runtime down (which gives every pending query one) and counts them.
+/// `metrics` gets the runtime's counters.
+inline TurnResult serve(const ServeRequest& s, const Dataset& data, nercc::runtime::RuntimeMetrics& metrics) {
+  namespace rt = nercc::runtime;
+  using Clock = std::chrono::steady_clock;
+  auto cluster = std::make_unique<GrpcTransport>(s.ports, s.rpc_timeout);
+  if (!cluster->wait_connected(std::chrono::seconds(30))) throw std::runtime_error("could not connect to the workers");
+
+  struct Record {
+    bool done = false, ok = false, hedged = false;
+    int cls = -1;
+    double latency_ms = 0;
+    rt::Provenance provenance = rt::Provenance::estimated;
+  };
+  const auto count = std::int64_t(s.send_seconds.size());
+  std::vector<Record> records(static_cast<std::size_t>(count));
+  std::mutex m;
+  std::condition_variable cv;
+  std::int64_t outcomes = 0;
+  const nercc::Index m_out = nercc_examples::Classifier::num_classes;
+  {
+    // The runtime is shut down before `cluster` goes (see GrpcTransport::transport()).
+    rt::Runtime<float> runtime(s.params, cluster->transport(), rt::steady_clock(), s.fallback);
+    const auto start = Clock::now();
+    for (std::int64_t i = 0; i < count; ++i) {
+      std::this_thread::sleep_until(
+          start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.send_seconds[std::size_t(i)])));
+      if (s.before_submit) s.before_submit(i);
+      const nercc::Index row = nercc::Index((s.first + i) % data.count);
+      const Eigen::Map<const nercc::RowMatrix<float>> x(data.images.data() + row * 784, 1, 784);
+      runtime.submit(x, [&, i](rt::QueryOutcome<float>&& o) {
+        Record& r = records[std::size_t(i)];
+        r.ok = o.ok();
+        if (r.ok) {
+          r.cls = argmax(o.value.data(), m_out);
+          r.latency_ms = o.latency_seconds * 1e3;
+          r.provenance = o.provenance;
+          r.hedged = o.hedged;
+        }
+        std::lock_guard<std::mutex> guard(m);
+        r.done = true;
+        ++outcomes;
+        cv.notify_all();
+      });
+    }
+    {
+      std::unique_lock<std::mutex> lock(m);
+      cv.wait_until(lock, Clock::now() + s.drain, [&] { return outcomes == count; });
+    }
+    // Shutdown gives every query still pending an outcome (shut_down): none is lost silently.
+    runtime.shutdown();
+    metrics = runtime.metrics();
+  }
+  // Outstanding RPCs were cancelled at decode and are bounded by rpc_timeout: this is quick.
+  cluster.reset();
+
+  TurnResult t;
+  t.queries = count;
+  std::lock_guard<std::mutex> guard(m);
+  for (std::int64_t i = 0; i < count; ++i) {
+    const Record& r = records[std::size_t(i)];
+    if (!r.done) ++t.lost;
+    else if (!r.ok) ++t.missing;
+    else {
+      ++t.ok;
+      t.latency_ms.push_back(r.latency_ms);
+      ++t.provenance[rt::to_string(r.provenance)];
+      if (r.hedged) ++t.hedged;
+      if (r.cls == data.reference_class[std::size_t((s.first + i) % data.count)]) ++t.agree;
+    }
+  }
+  t.finish();
+  return t;
+}
+
+}  // namespace nercc_cluster
