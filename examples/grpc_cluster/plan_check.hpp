@@ -1,0 +1,303 @@
+// The planner check on the cluster (plan_check_main.cpp): its options, the candidates it runs
+// (the planner's feasible plans per SLO and floor), and the verdict per (SLO, floor): the
+// planner's pick against the configuration the cluster measured as cheapest among them, with
+// predicted and measured p-quantile and RelAcc.
+#pragma once
+
+#include "../common/cli.hpp"
+
+#include "cluster_common.hpp"
+#include "turn_result.hpp"
+
+#include <nercc/plan.hpp>
+#include <nercc/runtime/from_plan.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nercc_cluster {
+
+inline const char* const plan_check_usage = R"(usage: nercc_grpc_plan_check [options]
+The planner against the cluster: measure the per-call latency law of the LeNet5 workers (a
+calibration round of uncoded calls), calibrate the codes' accuracy on LeNet5, plan for each SLO
+and floor, run every plan the planner found feasible on the workers, and compare.
+  --smoke                 a minute: smoke LeNet5, K 2, N <= 4, short runs, then checks the
+                          report (options after it override these)
+  --out DIR               where the results go (default .)
+  --coded-queries K       the planner's K (default 8)
+  --max-redundancy R      N <= R K (default 2); workers started: floor(R K)
+  --coded-workers LIST    N values whose codes are calibrated (default 10,12,16)
+  --slo-ms LIST           p99 SLOs (default 30,40,60)
+  --floors LIST           RelAcc floors (default 0.9,0.97)
+  --slo-quantile Q        the SLO's quantile (default 0.99)
+  --runners-up R          plans the planner returns after its pick (default 4)
+  --rate R                queries per second, Poisson arrivals (default 300)
+  --calibration-queries Q queries of the latency calibration round (default 4000)
+  --queries Q             queries per configuration per round (default 1500)
+  --rounds R              rounds; every configuration takes one turn per round (default 2)
+  --fallback-train N      training images the fallback model is distilled on; 0: all (default 0)
+  --model lenet5|smoke    (default lenet5)
+  --cache-dir DIR, --data-dir DIR, --worker-bin PATH, --seed N, --quiet: as nercc_grpc_frontend
+)";
+
+struct PlanCheckArgs {
+  std::string out = ".";
+  bool smoke = false;
+  int coded_queries = 8;
+  double max_redundancy = 2;
+  std::vector<nercc::Index> coded_workers = {10, 12, 16};
+  std::vector<double> slo_ms = {30, 40, 60};
+  std::vector<double> floors = {0.9, 0.97};
+  double slo_quantile = 0.99;
+  int runners_up = 4;
+  double rate = 300;
+  std::int64_t calibration_queries = 4000;
+  std::int64_t queries = 1500;
+  int rounds = 2;
+  std::int64_t fallback_train = 0;
+  std::string model = "lenet5";
+  std::string cache_dir, data_dir;
+  std::string worker_bin = NERCC_GRPC_WORKER_PATH;
+  std::uint64_t seed = 1;
+  bool progress = true;
+  LatencyParams latency;
+
+  int max_workers() const { return int(std::floor(max_redundancy * coded_queries + 1e-9)); }
+};
+
+inline std::vector<double> parse_reals(const std::string& flag, const std::string& v) {
+  std::vector<double> out;
+  for (const auto& part : nercc_examples::split_list(v, ',')) out.push_back(parse_real(flag, part));
+  if (out.empty()) throw std::invalid_argument(flag + " expects a comma-separated list of numbers");
+  return out;
+}
+
+inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
+  PlanCheckArgs a;
+  bool fallback_train_set = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::printf("%s%s", plan_check_usage, latency_usage());
+      std::exit(0);
+    }
+    if (flag == "--quiet") {
+      a.progress = false;
+      continue;
+    }
+    if (flag == "--smoke") {
+      a.smoke = true;
+      a.model = "smoke";
+      a.coded_queries = 2;
+      a.coded_workers = {3, 4};
+      a.slo_ms = {40};
+      a.floors = {0.5, 0.9};
+      a.runners_up = 2;
+      a.rate = 200;
+      a.calibration_queries = 400;
+      a.queries = 200;
+      a.rounds = 1;
+      if (!fallback_train_set) a.fallback_train = 4000;
+      continue;
+    }
+    if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value (or is unknown)");
+    const std::string v = argv[++i];
+    if (a.latency.parse(flag, v)) continue;
+    if (flag == "--out") a.out = v;
+    else if (flag == "--coded-queries") a.coded_queries = int(parse_integer(flag, v));
+    else if (flag == "--max-redundancy") a.max_redundancy = parse_real(flag, v);
+    else if (flag == "--coded-workers") {
+      a.coded_workers.clear();
+      for (double n : parse_reals(flag, v)) a.coded_workers.push_back(nercc::Index(n));
+    } else if (flag == "--slo-ms") a.slo_ms = parse_reals(flag, v);
+    else if (flag == "--floors") a.floors = parse_reals(flag, v);
+    else if (flag == "--slo-quantile") a.slo_quantile = parse_real(flag, v);
+    else if (flag == "--runners-up") a.runners_up = int(parse_integer(flag, v, 0));
+    else if (flag == "--rate") a.rate = parse_real(flag, v);
+    else if (flag == "--calibration-queries") a.calibration_queries = parse_integer(flag, v);
+    else if (flag == "--queries") a.queries = parse_integer(flag, v);
+    else if (flag == "--rounds") a.rounds = int(parse_integer(flag, v));
+    else if (flag == "--fallback-train") {
+      a.fallback_train = parse_integer(flag, v, 0);
+      fallback_train_set = true;
+    } else if (flag == "--model") a.model = v;
+    else if (flag == "--cache-dir") a.cache_dir = v;
+    else if (flag == "--data-dir") a.data_dir = v;
+    else if (flag == "--worker-bin") a.worker_bin = v;
+    else if (flag == "--seed") a.seed = std::uint64_t(parse_integer(flag, v));
+    else throw std::invalid_argument("unknown option " + flag);
+  }
+  if (a.coded_queries < 1 || a.coded_queries > 32) throw std::invalid_argument("--coded-queries must lie in [1, 32]");
+  if (!(a.max_redundancy >= 1)) throw std::invalid_argument("--max-redundancy must be >= 1");
+  if (a.max_workers() > 64) throw std::invalid_argument("--max-redundancy x --coded-queries must be <= 64 workers");
+  for (nercc::Index n : a.coded_workers)
+    if (n <= a.coded_queries || n > a.max_workers())
+      throw std::invalid_argument("--coded-workers: " + std::to_string(n) + " must lie in (K, floor(R K)]");
+  for (double s : a.slo_ms)
+    if (!(s > 0)) throw std::invalid_argument("--slo-ms values must be > 0");
+  for (double f : a.floors)
+    if (!(f >= 0 && f <= 1)) throw std::invalid_argument("--floors values must lie in [0, 1]");
+  if (!(a.slo_quantile > 0 && a.slo_quantile < 1)) throw std::invalid_argument("--slo-quantile must lie in (0, 1)");
+  if (!(a.rate > 0 && a.rate <= 5000)) throw std::invalid_argument("--rate must lie in (0, 5000]");
+  if (a.calibration_queries < 50 || a.calibration_queries > 1000000)
+    throw std::invalid_argument("--calibration-queries must lie in [50, 1e6]");
+  if (a.queries < 1 || a.queries > 1000000) throw std::invalid_argument("--queries must lie in [1, 1e6]");
+  if (a.rounds < 1 || a.rounds > 100) throw std::invalid_argument("--rounds must lie in [1, 100]");
+  model_config(a.model);
+  if (a.model == "smoke" && a.cache_dir.empty()) a.cache_dir = a.out + "/cache";
+  a.latency.validate();
+  return a;
+}
+
+/// A configuration the check runs: one plan's runtime parameters (a plan's runtime depends on
+/// the SLO through the deadline and group timeout, so the same plan at two SLOs runs twice).
+struct RunConfig {
+  std::string key;  ///< identifies the runtime configuration
+  nercc::plan::Plan plan;
+  double slo_seconds = 0;
+  nercc::runtime::RuntimeParams params;
+  TurnResult pooled;  ///< every round, finish()ed
+  bool ran = false;
+  std::string not_run;  ///< why it was not run (more than one worker set)
+};
+
+/// One planned plan of one (SLO, floor) and where its measurement is.
+struct CheckedPlan {
+  nercc::plan::Plan plan;
+  std::size_t run = 0;      ///< index into the runs
+  bool planner_pick = false;
+  std::string origin;       ///< "plan()" or "cheapest <scheme>"
+};
+
+/// One (SLO, floor): what the planner said and what the cluster measured.
+struct Check {
+  double slo_seconds = 0, floor = 0;
+  std::string infeasible;  ///< the planner's message when nothing is feasible
+  std::vector<CheckedPlan> plans;  ///< the pick first, then by cost
+};
+
+/// A configuration's key: everything in its RuntimeParams that changes what it does, and whether
+/// the fallback model backs it.
+inline std::string run_key(const nercc::runtime::RuntimeParams& p, bool fallback) {
+  std::ostringstream o;
+  o << nercc::to_string(p.scheme) << " K=" << p.code.num_queries << " N=" << p.code.num_workers << " S=" << p.stragglers
+    << " b=" << p.worker_batch << " deadline=" << std::chrono::duration<double>(p.deadline).count()
+    << " timeout=" << std::chrono::duration<double>(p.group_timeout).count() << (p.early_release ? " early" : "")
+    << " le=" << p.code.lambda_enc << " ld=" << p.code.lambda_dec << " pts=" << p.code.worker_points.size()
+    << " hedge=" << std::chrono::duration<double>(p.hedge.delay).count() << (fallback ? " fallback" : "");
+  for (double x : p.code.worker_points) o << "," << x;
+  return o.str();
+}
+
+/// A plan in a few words: scheme, K, N, rule, release, hedge, fallback.
+inline std::string describe(const nercc::plan::Plan& p) {
+  char buf[192];
+  char rule[96];
+  if (p.deadline > 0) std::snprintf(rule, sizeof rule, "deadline %.2f ms", 1e3 * p.deadline);
+  else std::snprintf(rule, sizeof rule, "quorum %lld", (long long)p.quorum);
+  std::snprintf(buf, sizeof buf, "%s K=%lld N=%lld %s%s%s%s", nercc::to_string(p.scheme), (long long)p.num_queries,
+                (long long)p.num_workers, rule, p.early_release ? ", early release" : "",
+                p.hedge_delay > 0 ? (", hedged at " + std::to_string(1e3 * p.hedge_delay).substr(0, 5) + " ms").c_str() : "",
+                p.fallback ? ", fallback" : "");
+  return buf;
+}
+
+/// The verdict of one check, from the measurements.
+struct Verdict {
+  int pick = -1;               ///< index in Check::plans of the planner's pick; -1: none
+  int measured_cheapest = -1;  ///< of the plans measured feasible, the cheapest (then higher RelAcc); -1: none
+  bool pick_feasible = false;  ///< the pick met the SLO and the floor on the cluster
+  bool pick_is_cheapest = false;  ///< the pick costs what the measured cheapest costs and is feasible
+  double p_ratio = std::nan("");  ///< the pick's measured / predicted SLO quantile
+};
+
+inline double measured_quantile(const RunConfig& r, double q) { return r.pooled.quantile_of_all(q); }
+
+inline Verdict judge(const Check& c, const std::vector<RunConfig>& runs, double q) {
+  Verdict v;
+  for (std::size_t i = 0; i < c.plans.size(); ++i) {
+    const CheckedPlan& p = c.plans[i];
+    if (p.planner_pick) v.pick = int(i);
+    const RunConfig& r = runs[p.run];
+    if (!r.ran) continue;
+    const bool ok = measured_quantile(r, q) * 1e-3 <= c.slo_seconds && r.pooled.rel_acc() >= c.floor;
+    if (!ok) continue;
+    if (v.measured_cheapest < 0) {
+      v.measured_cheapest = int(i);
+      continue;
+    }
+    const CheckedPlan& best = c.plans[std::size_t(v.measured_cheapest)];
+    const RunConfig& rb = runs[best.run];
+    if (p.plan.cost < best.plan.cost || (p.plan.cost == best.plan.cost && r.pooled.rel_acc() > rb.pooled.rel_acc()))
+      v.measured_cheapest = int(i);
+  }
+  if (v.pick >= 0) {
+    const CheckedPlan& p = c.plans[std::size_t(v.pick)];
+    const RunConfig& r = runs[p.run];
+    if (r.ran) {
+      v.p_ratio = measured_quantile(r, q) * 1e-3 / p.plan.p_slo;
+      v.pick_feasible = measured_quantile(r, q) * 1e-3 <= c.slo_seconds && r.pooled.rel_acc() >= c.floor;
+    }
+    v.pick_is_cheapest = v.pick_feasible && v.measured_cheapest >= 0 &&
+                         c.plans[std::size_t(v.measured_cheapest)].plan.cost == p.plan.cost;
+  }
+  return v;
+}
+
+/// Throws std::logic_error naming the first inconsistency of the report: a query without an
+/// outcome (or counted twice), a run without its queries, a check without a pick or a stated
+/// infeasibility, a pick that is not the planner's first plan, a planner-feasible plan whose
+/// prediction misses its SLO, a RelAcc outside [0, 1], a measured cheapest that some measured
+/// feasible plan undercuts.
+inline void check_consistency(const std::vector<Check>& checks, const std::vector<RunConfig>& runs,
+                              std::int64_t expected_queries, double q) {
+  auto fail = [](const std::string& what) { throw std::logic_error("plan check: " + what); };
+  for (const RunConfig& r : runs) {
+    if (!r.ran) {
+      if (r.not_run.empty()) fail(r.key + ": neither run nor a reason why not");
+      continue;
+    }
+    const TurnResult& t = r.pooled;
+    if (t.lost != 0) fail(r.key + ": " + std::to_string(t.lost) + " queries lost");
+    if (t.queries != expected_queries || t.ok + t.missing != t.queries || std::int64_t(t.latency_ms.size()) != t.ok)
+      fail(r.key + ": queries " + std::to_string(t.queries) + ", ok " + std::to_string(t.ok) + ", missing " +
+           std::to_string(t.missing) + " (expected " + std::to_string(expected_queries) + ")");
+    if (!(t.rel_acc() >= 0 && t.rel_acc() <= 1)) fail(r.key + ": RelAcc " + std::to_string(t.rel_acc()));
+  }
+  for (const Check& c : checks) {
+    const std::string where = "SLO " + std::to_string(c.slo_seconds * 1e3) + " ms, floor " + std::to_string(c.floor);
+    if (c.plans.empty() != !c.infeasible.empty()) fail(where + ": plans and an infeasibility message together, or neither");
+    if (c.plans.empty()) continue;
+    if (!c.plans.front().planner_pick) fail(where + ": the first plan is not the planner's pick");
+    for (std::size_t i = 0; i < c.plans.size(); ++i) {
+      const auto& p = c.plans[i];
+      if (i > 0 && p.planner_pick) fail(where + ": two picks");
+      if (p.run >= runs.size()) fail(where + ": a plan without a run");
+      if (!(p.plan.p_slo <= c.slo_seconds * (1 + 1e-9))) fail(where + ": a feasible plan predicted above the SLO");
+      if (!(p.plan.rel_acc >= c.floor - 1e-12)) fail(where + ": a feasible plan predicted below the floor");
+      if (i > 0 && p.plan.cost < c.plans.front().plan.cost) fail(where + ": a feasible plan cheaper than the pick");
+    }
+    const Verdict v = judge(c, runs, q);
+    if (v.pick != 0) fail(where + ": the verdict lost the pick");
+    for (const auto& p : c.plans) {
+      const RunConfig& r = runs[p.run];
+      if (!r.ran || v.measured_cheapest < 0) continue;
+      const bool ok = measured_quantile(r, q) * 1e-3 <= c.slo_seconds && r.pooled.rel_acc() >= c.floor;
+      if (ok && p.plan.cost < c.plans[std::size_t(v.measured_cheapest)].plan.cost)
+        fail(where + ": a measured feasible plan is cheaper than the measured cheapest");
+    }
+    if (v.measured_cheapest < 0 && v.pick_feasible) fail(where + ": the pick is feasible but no cheapest was found");
+  }
+}
+
+}  // namespace nercc_cluster
