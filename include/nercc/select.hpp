@@ -10,15 +10,21 @@
 //   <nercc/select/neighbours.hpp>         ISAC (k-means, <nercc/select/kmeans.hpp>), ArgoSmArT (1-NN)
 //   <nercc/select/alors.hpp>              ALORS (low-rank completion, features regressed to factors)
 //   <nercc/select/pairwise_learners.hpp>  BoostedTrees (<nercc/select/gradient_boosting.hpp>), MetaInf
+//   <nercc/select/metrics.hpp>            score_ranking: hit within 1% of the best, regret, NDCG@k
+//   <nercc/select/wilcoxon.hpp>           the Wilcoxon signed-rank test
+//   <nercc/select/evaluate.hpp>           leave_one_task_out, compare_regret
 #pragma once
 
 #include <nercc/select/alors.hpp>
 #include <nercc/select/configuration.hpp>
+#include <nercc/select/evaluate.hpp>
 #include <nercc/select/gradient_boosting.hpp>
 #include <nercc/select/kmeans.hpp>
 #include <nercc/select/learner.hpp>
+#include <nercc/select/metrics.hpp>
 #include <nercc/select/neighbours.hpp>
 #include <nercc/select/pairwise_learners.hpp>
 #include <nercc/select/performance_matrix.hpp>
 #include <nercc/select/run_log.hpp>
 #include <nercc/select/run_log_csv.hpp>
+#include <nercc/select/wilcoxon.hpp>
