@@ -119,17 +119,7 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// Mean MAE (degrees C) of standardised forecasts against the targets over rows [begin, end).
-double mean_mae(const ex::ForecastWorkload& w, const ex::FloatRowMatrix& forecast, Eigen::Index begin,
-                Eigen::Index end) {
-  double sum = 0;
-  for (Eigen::Index i = begin; i < end; ++i) sum += w.mae_celsius(forecast.row(i), w.targets.row(i));
-  return sum / double(end - begin);
-}
-
 }  // namespace
-
-const std::vector<double> ridge_grid = {1e-2, 1e-1, 1, 3, 10, 30, 100, 300, 1000};
 
 int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
@@ -141,18 +131,18 @@ int main(int argc, char** argv) try {
     // Model selection on the calibration year, never on the test year.
     const Eigen::Index fit = w.calibration_begin;
     const auto m = ex::Forecaster::train(w.queries.topRows(fit), w.targets.topRows(fit), o.model, 1);
-    const auto r = ex::fit_ridge_time_split(w.queries.topRows(train), w.targets.topRows(train), fit, ridge_grid);
+    const auto r = ex::fit_ridge_time_split(w.queries.topRows(train), w.targets.topRows(train), fit, ex::ridge_lambda_grid());
     const auto r_fit = ex::RidgeRegression::fit(w.queries.topRows(fit), w.targets.topRows(fit), r.lambda());
     std::printf("hold-out MAE (deg C, %lld windows): model %.4f, ridge %.4f (lambda %g), persistence %.4f\n",
-                (long long)(train - fit), mean_mae(w, m.predict(w.queries), fit, train),
-                mean_mae(w, r_fit.predict(w.queries), fit, train), r.lambda(), mean_mae(w, w.persistence, fit, train));
+                (long long)(train - fit), w.mean_mae(m.predict(w.queries), fit, train),
+                w.mean_mae(r_fit.predict(w.queries), fit, train), r.lambda(), w.mean_mae(w.persistence, fit, train));
     return 0;
   }
 
   const ex::Forecaster forecaster =
       ex::Forecaster::train(w.queries.topRows(train), w.targets.topRows(train), o.model, /*threads=*/1);
   const ex::RidgeRegression ridge = ex::fit_ridge_time_split(
-      w.queries.topRows(train), w.targets.topRows(train), w.calibration_begin, ridge_grid);
+      w.queries.topRows(train), w.targets.topRows(train), w.calibration_begin, ex::ridge_lambda_grid());
   ex::ReferenceForecasts reference{forecaster.predict(w.queries), ridge.predict(w.queries)};
   auto model = [&](const nercc::RowMatrix<float>& x) { return forecaster.predict(x); };
 
@@ -161,13 +151,13 @@ int main(int argc, char** argv) try {
   summary.test_rows = w.test_rows();
   summary.train_seconds = forecaster.train_seconds();
   summary.ridge_lambda = ridge.lambda();
-  summary.model_mae = mean_mae(w, reference.model, train, w.rows());
-  summary.ridge_mae = mean_mae(w, reference.fallback, train, w.rows());
-  summary.persistence_mae = mean_mae(w, w.persistence, train, w.rows());
+  summary.model_mae = w.mean_mae(reference.model, train, w.rows());
+  summary.ridge_mae = w.mean_mae(reference.fallback, train, w.rows());
+  summary.persistence_mae = w.mean_mae(w.persistence, train, w.rows());
   for (Eigen::Index i = train; i < w.rows(); ++i)
     summary.ridge_vs_model_mae += w.mae_celsius(reference.fallback.row(i), reference.model.row(i)) / double(w.test_rows());
-  summary.model_train_mae = mean_mae(w, reference.model, 0, train);
-  summary.ridge_train_mae = mean_mae(w, reference.fallback, 0, train);
+  summary.model_train_mae = w.mean_mae(reference.model, 0, train);
+  summary.ridge_train_mae = w.mean_mae(reference.fallback, 0, train);
   if (!o.quiet) ex::print_summary(summary);
 
   std::vector<ex::ResultRow> rows;

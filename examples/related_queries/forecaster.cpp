@@ -120,6 +120,38 @@ Forecaster::Matrix Forecaster::predict(const Matrix& x, int threads) const {
   return out;
 }
 
+void Forecaster::save(const std::string& path) const {
+  try {
+    torch::serialize::OutputArchive archive;
+    impl_->net->save(archive);
+    archive.write("widths", torch::tensor({std::int64_t(impl_->in), impl_->net->fc1->options.out_features(),
+                                           std::int64_t(impl_->out)}));
+    archive.save_to(path);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("cannot write the forecaster to " + path + ": " + e.what_without_backtrace());
+  }
+}
+
+Forecaster Forecaster::load(const std::string& path) {
+  auto impl = std::make_shared<Impl>();
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    torch::Tensor widths;
+    archive.read("widths", widths);
+    if (widths.numel() != 3) throw std::runtime_error("cannot read the forecaster " + path + ": bad layer widths");
+    const auto w = widths.to(torch::kInt64);
+    impl->in = w[0].item<std::int64_t>();
+    impl->out = w[2].item<std::int64_t>();
+    impl->net = Net(impl->in, w[1].item<std::int64_t>(), impl->out);
+    impl->net->load(archive);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("cannot read the forecaster " + path + ": " + e.what_without_backtrace());
+  }
+  impl->net->eval();
+  return Forecaster(std::move(impl));
+}
+
 double Forecaster::train_seconds() const { return impl_->seconds; }
 Eigen::Index Forecaster::input_dim() const { return impl_->in; }
 Eigen::Index Forecaster::output_dim() const { return impl_->out; }

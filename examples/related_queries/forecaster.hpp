@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace nercc_examples {
 
@@ -39,6 +40,12 @@ class Forecaster {
   /// Forecasts of the rows of x (x.cols() must equal the training inputs' width), without
   /// autograd, on `threads` intra-op threads.
   Matrix predict(const Matrix& x, int threads = 1) const;
+
+  /// Writes the weights and the layer widths to `path` (LibTorch's archive format); load()
+  /// reads them back into a forecaster whose predict() returns the same values. Both throw
+  /// std::runtime_error naming the file when it cannot be written or read.
+  void save(const std::string& path) const;
+  static Forecaster load(const std::string& path);
 
   double train_seconds() const;
   Eigen::Index input_dim() const;

@@ -61,6 +61,12 @@ class RidgeRegression {
   double lambda_ = 0;
 };
 
+/// The lambdas the examples choose ridge's penalty from.
+inline const std::vector<double>& ridge_lambda_grid() {
+  static const std::vector<double> grid = {1e-2, 1e-1, 1, 3, 10, 30, 100, 300, 1000};
+  return grid;
+}
+
 /// Picks lambda from `grid` by the mean absolute error of a fit on rows [0, holdout_begin) on
 /// rows [holdout_begin, rows) (a time split), then refits on all rows with it.
 inline RidgeRegression fit_ridge_time_split(const RidgeRegression::Matrix& x, const RidgeRegression::Matrix& y,

@@ -73,6 +73,12 @@ struct ForecastWorkload {
     for (Eigen::Index c = 0; c < outputs; ++c) sum += target_scale(c) * std::abs(double(a(c)) - double(b(c)));
     return sum / double(outputs);
   }
+  /// Mean of mae_celsius between rows [begin, end) of `forecast` and of the targets.
+  double mean_mae(const FloatRowMatrix& forecast, Eigen::Index begin, Eigen::Index end) const {
+    double sum = 0;
+    for (Eigen::Index i = begin; i < end; ++i) sum += mae_celsius(forecast.row(i), targets.row(i));
+    return sum / double(end - begin);
+  }
 };
 
 namespace detail {
