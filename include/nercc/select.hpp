@@ -13,11 +13,13 @@
 //   <nercc/select/metrics.hpp>            score_ranking: hit within 1% of the best, regret, NDCG@k
 //   <nercc/select/wilcoxon.hpp>           the Wilcoxon signed-rank test
 //   <nercc/select/evaluate.hpp>           leave_one_task_out, compare_regret
+//   <nercc/select/features.hpp>           task_features: cheap features of a model on typical queries
 #pragma once
 
 #include <nercc/select/alors.hpp>
 #include <nercc/select/configuration.hpp>
 #include <nercc/select/evaluate.hpp>
+#include <nercc/select/features.hpp>
 #include <nercc/select/gradient_boosting.hpp>
 #include <nercc/select/kmeans.hpp>
 #include <nercc/select/learner.hpp>
