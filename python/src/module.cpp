@@ -219,6 +219,8 @@ struct DecodeResultPy {
   std::vector<QueryProvenance> provenance;
   std::vector<double> reliability;
   std::vector<Index> rejected_workers;
+  std::vector<Index> flagged_workers;
+  std::vector<double> flag_scores;
   nercc::DecodeDiagnostics diagnostics;
 };
 
@@ -257,6 +259,8 @@ class DecoderImpl final : public DecoderBase {
     out.provenance = std::move(r.provenance);
     out.reliability = std::move(r.reliability);
     out.rejected_workers = std::move(r.rejected_workers);
+    out.flagged_workers = std::move(r.flagged_workers);
+    out.flag_scores = std::move(r.flag_scores);
     out.diagnostics = r.diagnostics;
     return out;
   }
@@ -452,7 +456,8 @@ void bind_params(py::module_& m) {
                      "Parameters of a code (C++ nercc::CodeParams), shared by Encoder and Decoder.\n\n"
                      "CodeParams(num_queries=10, num_workers=20, lambda_enc=0.0, lambda_dec=0.0,\n"
                      "           query_points=[], worker_points=[], min_answers=0, decoder_cache_capacity=1024,\n"
-                     "           num_threads=1, ordering=OrderingMethod.as_given, ordering_options=OrderingOptions())\n\n"
+                     "           num_threads=1, ordering=OrderingMethod.as_given, ordering_options=OrderingOptions(),\n"
+                     "           num_adversaries=0, detection_threshold=0.0)\n\n"
                      "Keyword arguments only; validated on construction (nercc.InvalidArgument names the field).\n"
                      "The lambdas use SciPy make_smoothing_spline's sum convention. Empty point lists mean the\n"
                      "default Chebyshev points (first kind for queries, second kind for workers).")
@@ -467,6 +472,10 @@ void bind_params(py::module_& m) {
       .field("num_threads", &CodeParams::num_threads, "threads a large encode/decode splits its columns over")
       .field("ordering", &CodeParams::ordering, "query ordering per batch (regression schemes)")
       .field("ordering_options", &CodeParams::ordering_options, "used when ordering is not as_given")
+      .field("num_adversaries", &CodeParams::num_adversaries,
+             "E: wrong (Byzantine) answers per group the decoder looks for and drops; 0: none")
+      .field("detection_threshold", &CodeParams::detection_threshold,
+             "spline/Berrut with E > 0: drop an answer only above this residual score; 0: the E highest")
       .finish(&validate<CodeParams>)
       .def("validate", &CodeParams::validate, "Raises nercc.InvalidArgument naming the first invalid field.")
       .def("resolved_query_points", [](const CodeParams& p) { return points_array(p.resolved_query_points()); },
@@ -491,12 +500,14 @@ void bind_codecs(py::module_& m) {
       .def_readonly("queries_estimated", &nercc::DecodeDiagnostics::queries_estimated)
       .def_readonly("queries_unavailable", &nercc::DecodeDiagnostics::queries_unavailable)
       .def_readonly("estimates_non_finite", &nercc::DecodeDiagnostics::estimates_non_finite)
+      .def_readonly("answers_flagged", &nercc::DecodeDiagnostics::answers_flagged)
       .def_readonly("cache_hit", &nercc::DecodeDiagnostics::cache_hit)
       .def("__repr__", [](const nercc::DecodeDiagnostics& d) {
         return message("DecodeDiagnostics(answers_received=", d.answers_received, ", answers_used=", d.answers_used,
                        ", answers_rejected_non_finite=", d.answers_rejected_non_finite, ", queries_exact=",
                        d.queries_exact, ", queries_estimated=", d.queries_estimated, ", queries_unavailable=",
                        d.queries_unavailable, ", estimates_non_finite=", d.estimates_non_finite,
+                       ", answers_flagged=", d.answers_flagged,
                        ", cache_hit=", d.cache_hit ? "True" : "False", ")");
       });
 
@@ -519,6 +530,11 @@ void bind_codecs(py::module_& m) {
                              "float64 array (K,) in [0, 1]: 1 exact, (0, 1] estimated, 0 unavailable")
       .def_property_readonly("rejected_workers", [](const DecodeResultPy& r) { return vector_array(r.rejected_workers); },
                              "int64 array: workers whose outputs were non-finite (dropped)")
+      .def_property_readonly("flagged_workers", [](const DecodeResultPy& r) { return vector_array(r.flagged_workers); },
+                             "int64 array: workers whose finite answers were found wrong and left out "
+                             "(params.num_adversaries > 0), in the order found")
+      .def_property_readonly("flag_scores", [](const DecodeResultPy& r) { return vector_array(r.flag_scores); },
+                             "float64 array: how strongly each flagged worker was flagged")
       .def_readonly("diagnostics", &DecodeResultPy::diagnostics)
       .def("__repr__", [](const DecodeResultPy& r) {
         return message("DecodeResult(status=", nercc::to_string(r.status), ", values shape ",

@@ -26,6 +26,8 @@ def test_hierarchy():
     ({"min_answers": -1}, "min_answers"),
     ({"min_answers": 21}, "min_answers"),
     ({"num_threads": 0}, "num_threads"),
+    ({"num_adversaries": -1}, "num_adversaries"),
+    ({"detection_threshold": -0.5}, "detection_threshold"),
     ({"ordering": nercc.OrderingMethod.greedy_chain,
       "ordering_options": nercc.OrderingOptions(max_two_opt_passes=1, projection_dim=0)}, None),
 ])

@@ -216,3 +216,20 @@ def test_plan_and_simulate():
     tight = pl.PlanRequest(arrival_rate=200.0, slo_seconds=1e-4, profile=[pl.BatchLatency(batch_size=1, median=0.01)])
     r = pl.plan(tight, model, pl.AccuracyTable())
     assert not r.plans and r.binding == pl.Binding.latency and "0.0001 s" in r.message
+
+
+def test_byzantine_answer_is_flagged_and_left_out():
+    p = nercc.CodeParams(num_queries=4, num_workers=12, num_adversaries=1)
+    enc, dec = nercc.Encoder("spline", p), nercc.Decoder("spline", p)
+    clean_dec = nercc.Decoder("spline", nercc.CodeParams(num_queries=4, num_workers=12))
+    x = np.random.default_rng(12).standard_normal((4, 6)) * 0.3
+    answers = np.tanh(enc.encode(x))
+    ids = list(range(12))
+    bad = answers.copy()
+    bad[7] += 5.0
+    r = dec.decode(ids, bad)
+    assert r.flagged_workers.tolist() == [7] and r.flag_scores.shape == (1,) and r.flag_scores[0] > 1
+    assert r.diagnostics.answers_flagged == 1
+    rest = [w for w in ids if w != 7]
+    np.testing.assert_allclose(r.values, clean_dec.decode(rest, answers[rest]).values, atol=1e-12)
+    assert dec.decode(ids, answers).flagged_workers.size <= 1  # clean answers: at most E dropped
