@@ -162,6 +162,47 @@ TEST_CASE("plan: a looser SLO or a larger pool never costs more; replication and
   }
 }
 
+TEST_CASE("plan: concurrent workers need one set at any rate; the latency prediction is unchanged",
+          "[plan][planner]") {
+  const StragglerModel model = plan_checks::example_stragglers();
+  const auto table = plan_checks::synthetic_accuracy({1, 2, 4, 8, 12});
+  PlanRequest serial = plan_checks::example_request();
+  serial.arrival_rate *= 20.0;  // several sets per configuration when calls are serial
+  serial.pool_size = 100000;
+  // A small grid, every feasible plan returned: both lists hold the same configurations.
+  serial.grid.schemes = {SchemeKind::spline, SchemeKind::replication};
+  serial.grid.num_queries = {4};
+  serial.grid.deadline_levels.clear();
+  serial.grid.hedge_levels.clear();
+  serial.runners_up = 100000;
+  PlanRequest concurrent = serial;
+  concurrent.concurrent_workers = true;
+  const PlanResult a = plan(serial, model, table), b = plan(concurrent, model, table);
+  REQUIRE(!a.plans.empty());
+  REQUIRE(!b.plans.empty());
+  CHECK(a.plans.front().worker_sets > 1);
+  CHECK(a.plans.size() == b.plans.size());
+  for (const Plan& p : b.plans) {
+    bool matched = false;
+    INFO(p.explanation);
+    CHECK(p.worker_sets == 1);
+    CHECK(p.total_workers == p.num_workers);
+    CHECK(p.cost == Approx(double(p.num_workers) * concurrent.worker_price));
+    // The same configuration planned for serial workers: the same latency, more workers.
+    for (const Plan& q : a.plans)
+      if (q.scheme == p.scheme && q.num_queries == p.num_queries && q.num_workers == p.num_workers &&
+          q.batch_size == p.batch_size && q.quorum == p.quorum && q.deadline == p.deadline &&
+          q.early_release == p.early_release && q.hedge_delay == p.hedge_delay) {
+        matched = true;
+        CHECK(q.p_slo == Approx(p.p_slo).epsilon(1e-9));
+        CHECK(q.utilisation * double(q.worker_sets) == Approx(p.utilisation).epsilon(1e-9));
+        CHECK(q.cost >= p.cost);
+      }
+    CHECK(matched);
+  }
+  CHECK(b.plans.front().cost <= a.plans.front().cost);
+}
+
 TEST_CASE("plan: the predicted coded completion time is the order statistic quantile", "[plan][planner]") {
   // One group (K = 1 query, so no collection wait), no codec cost: p_slo is the quantile of
   // latency(1) * X_(quorum:N).

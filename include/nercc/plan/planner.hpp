@@ -12,7 +12,8 @@
 // query has one answer (replication: prod_q (1 - (1 - F)^{r_q}); uncoded: F^K). Worker sets are
 // busy for Y per batch (outstanding calls are cancelled at the decision), and enough sets are run
 // to keep their utilisation lambda / n * E[Y] / sets <= max_utilisation; queueing for a set is
-// not in the latency (simulate() measures it).
+// not in the latency (simulate() measures it). Workers that serve overlapping calls without
+// slowing them (PlanRequest::concurrent_workers) need one set at any rate.
 //
 // Release policies (PlanGrid::early_release). With group release every query of a group
 // completes at the group's decision. With early release a query completes at the first answer
@@ -104,6 +105,11 @@ struct PlanRequest {
   std::vector<BatchLatency> profile;
   CodecCost encode, decode;
   double max_utilisation = 0.5;  ///< of each worker set; keeps queueing light
+  /// Workers serve overlapping calls, each as fast as alone (their latency is waiting, not
+  /// computing: a remote service, an injected delay, spare cores): one worker set carries any
+  /// rate and max_utilisation does not apply (Plan::utilisation is then the mean number of
+  /// groups in flight). simulate() models serial sets and does not apply to such plans.
+  bool concurrent_workers = false;
   Index runners_up = 4;          ///< plans returned after the best
   PlanGrid grid;
   FallbackModel fallback;        ///< answers the failed queries of deadline plans; none by default
@@ -528,7 +534,7 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
       c.fallback_seconds = p.fallback ? r.fallback.seconds : 0.0;
       p.mean_service = bl.median * busy;
       const double load = r.arrival_rate / double(b * k) * p.mean_service;  // busy sets on average
-      p.worker_sets = std::max<Index>(1, Index(std::ceil(load / r.max_utilisation - 1e-12)));
+      p.worker_sets = r.concurrent_workers ? 1 : std::max<Index>(1, Index(std::ceil(load / r.max_utilisation - 1e-12)));
       p.utilisation = load / double(p.worker_sets);
       p.total_workers = p.worker_sets * n;
       p.cost = double(p.total_workers) * r.worker_price;
