@@ -37,7 +37,7 @@ and floor, run every plan the planner found feasible on the workers, and compare
   --coded-queries K       the planner's K (default 8)
   --max-redundancy R      N <= R K (default 2); workers started: floor(R K)
   --coded-workers LIST    N values whose codes are calibrated (default 10,12,16)
-  --slo-ms LIST           p99 SLOs (default 30,40,60)
+  --slo-ms LIST           p99 SLOs (default 40,50,70)
   --floors LIST           RelAcc floors (default 0.9,0.97)
   --slo-quantile Q        the SLO's quantile (default 0.99)
   --runners-up R          plans the planner returns after its pick (default 4)
@@ -56,7 +56,7 @@ struct PlanCheckArgs {
   int coded_queries = 8;
   double max_redundancy = 2;
   std::vector<nercc::Index> coded_workers = {10, 12, 16};
-  std::vector<double> slo_ms = {30, 40, 60};
+  std::vector<double> slo_ms = {40, 50, 70};
   std::vector<double> floors = {0.9, 0.97};
   double slo_quantile = 0.99;
   int runners_up = 4;

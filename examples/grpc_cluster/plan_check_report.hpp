@@ -145,7 +145,8 @@ inline std::string plan_check_markdown(const PlanCheckArgs& a, const PlanCheckRe
     << fixed(100 * r.fallback.agreement, 1) << "% of " << r.fallback.test_images << " test images, "
     << ms(r.fallback_seconds, 3) << " ms per query.\n"
     << "4. plan(): K = " << a.coded_queries << ", N <= " << a.max_redundancy << " K, b = 1, pool " << a.max_workers()
-    << " workers, price 1 per worker, runners-up " << a.runners_up
+    << " workers, price 1 per worker, concurrent workers (PlanRequest::concurrent_workers: each worker process "
+       "serves overlapping calls, so one set carries the load and a plan costs its N), runners-up " << a.runners_up
     << "; each (SLO, floor) runs plan()'s list and the cheapest plan of each scheme (from). A plan runs through "
        "to_runtime_params (group timeout and deadline = the SLO, except a deadline plan's own deadline).\n"
     << "5. Each configuration serves " << a.queries << " queries in each of " << a.rounds
