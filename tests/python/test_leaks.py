@@ -47,19 +47,19 @@ def test_no_leak_over_1e5_calls():
 def test_errors_do_not_leak():
     dec = nercc.Decoder("berrut", nercc.CodeParams(num_queries=4, num_workers=8))
     y = np.zeros((4, 8))
-    for _ in range(1000):
-        try:
-            dec.decode([0, 0, 1, 2], y)
-        except nercc.InvalidArgument:
-            pass
+
+    def failing_decodes(count):
+        for _ in range(count):
+            try:
+                dec.decode([0, 0, 1, 2], y)
+            except nercc.InvalidArgument:
+                pass
+
+    failing_decodes(1000)
     gc.collect()
     refs = sys.getrefcount(y)
     before = rss_bytes()
-    for _ in range(20_000):
-        try:
-            dec.decode([0, 0, 1, 2], y)
-        except nercc.InvalidArgument:
-            pass
+    failing_decodes(20_000)
     gc.collect()
     assert sys.getrefcount(y) == refs
     assert rss_bytes() - before < 2 * 1024 * 1024
