@@ -43,8 +43,12 @@ def cpp_times(bench, repetitions):
             for b in json.loads(out)["benchmarks"] if b.get("aggregate_name") == "median"}
 
 
-def per_call(fn, calls, repetitions):
-    """Median and (min, max) seconds per call over `repetitions` samples of `calls` calls."""
+def per_call(fn, repetitions, sample_seconds=0.05):
+    """Median and (min, max) seconds per call over `repetitions` samples of about
+    `sample_seconds` each (the calls per sample are set from a first timed call)."""
+    t0 = time.perf_counter()
+    fn()
+    calls = max(1, int(sample_seconds / max(time.perf_counter() - t0, 1e-7)))
     samples = []
     for _ in range(repetitions):
         t0 = time.perf_counter()
@@ -52,10 +56,6 @@ def per_call(fn, calls, repetitions):
             fn()
         samples.append((time.perf_counter() - t0) / calls)
     return float(np.median(samples)), min(samples), max(samples)
-
-
-def calls_for(seconds_per_call, budget=0.05):
-    return max(1, int(budget / max(seconds_per_call, 1e-7)))
 
 
 def overhead(cpp, repetitions):
@@ -77,12 +77,17 @@ def overhead(cpp, repetitions):
     ]
     ids_list = ids.tolist()
     rows.append(("decode (cached set, ids list)", lambda: dec.decode(ids_list, y), rows[-1][2]))
+    # d = 1: the kernels do next to nothing, so the time is the binding's own cost per call.
+    x1, y1, out1 = x[:, :1].copy(), y[:, :1].copy(), out[:, :1].copy()
+    dec.decode(ids, y1)
+    rows += [("encode d=1 (out=): the call alone", lambda: enc.encode(x1, out=out1), None),
+             ("decode d=1 (cached): the call alone", lambda: dec.decode(ids, y1), None)]
     print(f"1. call overhead at (N, K, d) = {SMALL}, float32")
-    print(f"{'call':34s} {'Python':>10s} {'(min-max)':>17s} {'C++':>9s} {'overhead':>9s}")
+    print(f"{'call':36s} {'Python':>10s} {'(min-max)':>17s} {'C++':>9s} {'overhead':>9s}")
     for name, fn, cpp_s in rows:
-        med, lo, hi = per_call(fn, calls_for(cpp_s + 5e-6), repetitions)
-        print(f"{name:34s} {med * 1e6:8.2f}us ({lo * 1e6:6.2f}-{hi * 1e6:6.2f}us) {cpp_s * 1e6:7.2f}us "
-              f"{(med - cpp_s) * 1e6:7.2f}us")
+        med, lo, hi = per_call(fn, repetitions)
+        cpp = f"{cpp_s * 1e6:7.2f}us {(med - cpp_s) * 1e6:7.2f}us" if cpp_s is not None else f"{'-':>9s} {'-':>9s}"
+        print(f"{name:36s} {med * 1e6:8.2f}us ({lo * 1e6:6.2f}-{hi * 1e6:6.2f}us) {cpp}")
 
 
 def against_reference(repetitions):
@@ -95,7 +100,7 @@ def against_reference(repetitions):
         e = ref.fit_matrix("spline", alpha, beta, 0.0).astype(np.float32)
         enc = nercc.Encoder("spline", nercc.CodeParams(num_queries=k, num_workers=n), np.float32)
         t_ref = ref.median_seconds(lambda: e @ x)
-        t_py = per_call(lambda: enc.encode(x), calls_for(t_ref / 10), repetitions)[0]
+        t_py = per_call(lambda: enc.encode(x), repetitions)[0]
         print(f"{'encode N=%d K=%d d=%d' % (n, k, d):40s} {t_ref * 1e6:10.1f}us {t_py * 1e6:10.1f}us "
               f"{t_ref / t_py:8.1f}x")
         f = ref.answered(n, k)
@@ -105,7 +110,7 @@ def against_reference(repetitions):
             p = nercc.CodeParams(num_queries=k, num_workers=n, lambda_dec=ref.LAMBDA_DEC, decoder_cache_capacity=0)
             dec = nercc.Decoder(scheme, p, np.float32)  # no cache: every call is a never-seen set
             t_ref = ref.median_seconds(lambda: ref.fit_matrix(scheme, beta[ids], alpha, ref.LAMBDA_DEC).astype(np.float32) @ y)
-            t_py = per_call(lambda: dec.decode(ids, y), calls_for(t_ref / 100), repetitions)[0]
+            t_py = per_call(lambda: dec.decode(ids, y), repetitions)[0]
             label = "new-set decode %s N=%d K=%d d=%d" % (scheme, n, k, d)
             print(f"{label:40s} {t_ref * 1e6:10.1f}us {t_py * 1e6:10.1f}us {t_ref / t_py:8.1f}x")
 
