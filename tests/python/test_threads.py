@@ -96,3 +96,24 @@ def test_control_a_gil_holding_call_is_detected():
 
     ok, inside, _ = calls_run_without_the_gil(busy)
     assert not ok, inside
+
+
+def test_plan_and_simulate_release_the_gil():
+    pl = nercc.plan
+    req = pl.PlanRequest(profile=[pl.BatchLatency(batch_size=b, median=0.01 * b) for b in (1, 2, 4)], runners_up=20)
+    model = pl.StragglerModel.bimodal()
+    ok, inside, seconds = calls_run_without_the_gil(lambda: pl.plan(req, model, pl.AccuracyTable()))
+    assert ok, (inside, seconds)
+    best = pl.plan(req, model, pl.AccuracyTable()).plans[0]
+    ok, inside, seconds = calls_run_without_the_gil(
+        lambda: pl.simulate(best, req, model, pl.SimulateParams(batches=200_000)))
+    assert ok, (inside, seconds)
+
+
+def test_tune_lambdas_releases_the_gil_between_model_calls():
+    rng = np.random.default_rng(4)
+    calibration = rng.standard_normal((200, 64))
+    params = nercc.TuneParams(code=nercc.CodeParams(num_queries=10, num_workers=20), stragglers=[4], batches=8,
+                              answered_sets=16, grid_points=10, max_model_calls=12)
+    ok, inside, seconds = calls_run_without_the_gil(lambda: nercc.tune_lambdas(params, calibration, np.tanh))
+    assert ok, (inside, seconds)
