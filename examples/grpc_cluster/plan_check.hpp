@@ -167,6 +167,7 @@ struct RunConfig {
   double slo_seconds = 0;
   nercc::runtime::RuntimeParams params;
   TurnResult pooled;  ///< every round, finish()ed
+  std::vector<TurnResult> rounds;  ///< one per round, finish()ed
   bool ran = false;
   std::string not_run;  ///< why it was not run (more than one worker set)
 };

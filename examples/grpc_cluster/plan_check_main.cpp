@@ -237,6 +237,7 @@ int run(const PlanCheckArgs& a) {
   for (std::size_t i = 0; i < runs.size(); ++i) {
     if (turns[i].empty()) continue;
     runs[i].ran = true;
+    runs[i].rounds = turns[i];
     for (const auto& t : turns[i]) runs[i].pooled.merge(t);
     runs[i].pooled.finish();
   }

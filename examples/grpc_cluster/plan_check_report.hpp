@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -65,6 +66,16 @@ struct PlanCheckReport {
 
 inline std::string ms(double seconds, int digits = 1) { return fixed(seconds * 1e3, digits); }
 
+/// "lo-hi" of a per-round figure.
+template <class F>
+std::string round_spread(const RunConfig& r, F&& of, int digits) {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const auto& t : r.rounds) lo = std::min(lo, of(t)), hi = std::max(hi, of(t));
+  if (r.rounds.empty()) return "-";
+  auto text = [&](double v) { return std::isinf(v) ? std::string("inf") : fixed(v, digits); };
+  return text(lo) + "-" + text(hi);
+}
+
 inline std::string plan_check_markdown(const PlanCheckArgs& a, const PlanCheckReport& r) {
   const double q = a.slo_quantile;
   const std::string pq = "p" + fixed(100 * q, q * 100 == std::floor(q * 100) ? 0 : 1);
@@ -90,8 +101,14 @@ inline std::string plan_check_markdown(const PlanCheckArgs& a, const PlanCheckRe
       const CheckedPlan& m = c.plans[std::size_t(v.measured_cheapest)];
       o << describe(m.plan) << " (" << m.plan.cost << " workers)";
     }
-    o << " | " << (v.pick_is_cheapest ? "yes" : v.pick_feasible ? "no (a cheaper one was feasible)" : "no (the pick missed)")
-      << " |\n";
+    o << " | ";
+    if (v.pick_is_cheapest) o << "yes";
+    else if (v.pick_feasible) o << "no: a cheaper plan met both";
+    else if (v.measured_cheapest < 0) o << "no: no plan met both";
+    else if (c.plans[std::size_t(v.measured_cheapest)].plan.cost == p.plan.cost)
+      o << "no: the pick missed; a plan of the same cost met both";
+    else o << "no: the pick missed; the cheapest that met both costs more";
+    o << " |\n";
   }
   o << "\nmeasured / predicted: the pick's measured " << pq << " over its prediction (target: within 10%).\n\n";
 
@@ -99,7 +116,7 @@ inline std::string plan_check_markdown(const PlanCheckArgs& a, const PlanCheckRe
     if (c.plans.empty()) continue;
     o << "## SLO " << pq << " <= " << fixed(c.slo_seconds * 1e3, 0) << " ms, RelAcc >= " << c.floor << "\n\n"
       << "| plan | from | workers | predicted p50 ms | measured p50 ms | predicted " << pq << " ms | measured " << pq
-      << " ms | ratio | predicted RelAcc | measured RelAcc | exact % | estimated % | fallback % | missing % | measured feasible |\n"
+      << " ms (rounds) | ratio | predicted RelAcc | measured RelAcc (rounds) | exact % | estimated % | fallback % | missing % | measured feasible |\n"
       << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (const CheckedPlan& p : c.plans) {
       const RunConfig& run = r.runs[p.run];
@@ -111,9 +128,10 @@ inline std::string plan_check_markdown(const PlanCheckArgs& a, const PlanCheckRe
       }
       const TurnResult& t = run.pooled;
       const double mq = t.quantile_of_all(q);
-      o << fixed(t.quantile_of_all(0.5), 1) << " | " << ms(p.plan.p_slo) << " | " << fixed(mq, 1) << " | "
+      o << fixed(t.quantile_of_all(0.5), 1) << " | " << ms(p.plan.p_slo) << " | " << fixed(mq, 1) << " ("
+        << round_spread(run, [q](const TurnResult& x) { return x.quantile_of_all(q); }, 1) << ") | "
         << fixed(mq * 1e-3 / p.plan.p_slo, 2) << " | " << fixed(p.plan.rel_acc, 4) << " | " << fixed(t.rel_acc(), 4)
-        << " | " << fixed(100 * t.share("exact"), 1) << " | " << fixed(100 * t.share("estimated"), 1) << " | "
+        << " (" << round_spread(run, [](const TurnResult& x) { return x.rel_acc(); }, 4) << ") | " << fixed(100 * t.share("exact"), 1) << " | " << fixed(100 * t.share("estimated"), 1) << " | "
         << fixed(100 * t.share("fallback"), 1) << " | " << fixed(100 * t.missing_share(), 1) << " | "
         << (mq * 1e-3 <= c.slo_seconds && t.rel_acc() >= c.floor ? "yes" : "no") << " |\n";
     }
