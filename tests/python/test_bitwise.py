@@ -112,6 +112,21 @@ def test_torch_tensors_are_read_in_place():
     assert bits(r.values) == bits(dec.decode(ids, coded[ids]).values)
     with pytest.raises(nercc.DTypeError, match="float64"):
         enc.encode(t.double())
+    # Read in place, not copied: the encoder sees a tensor over `out`'s memory overlap it.
+    buf = np.zeros((7, 3), np.float32)
+    with pytest.raises(nercc.InvalidArgument, match="overlap"):
+        enc.encode(torch.from_numpy(buf[:4]), out=buf)
+
+
+def test_contiguous_arrays_are_read_in_place():
+    enc = nercc.Encoder("spline", nercc.CodeParams(num_queries=4, num_workers=7))
+    buf = np.zeros((7, 3))
+    with pytest.raises(nercc.InvalidArgument, match="overlap"):  # the encoder saw buf's own memory
+        enc.encode(buf[:4], out=buf)
+    flat = np.zeros(42)
+    strided = flat.reshape(7, 6)[:4, ::2]  # not C-contiguous, over the same memory as out
+    out = flat[:21].reshape(7, 3)
+    enc.encode(strided, out=out)  # copied once (documented) before encoding, so no overlap
 
 
 def test_results_are_not_views_of_the_inputs():
