@@ -3,6 +3,7 @@
 // distributions. Part of the corpus-builder example, not of the library.
 #pragma once
 
+#include <nercc/select/random.hpp>
 #include <nercc/tune/sampling.hpp>
 #include <nercc/types.hpp>
 
@@ -25,10 +26,7 @@ struct Task {
   Matrix queries;
 };
 
-inline double normal(std::mt19937_64& rng) {
-  const double u1 = 1.0 - nercc::uniform_unit(rng), u2 = nercc::uniform_unit(rng);
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-}
+inline double normal(std::mt19937_64& rng) { return nercc::select::standard_normal(rng); }
 
 /// f(x) = (w x) sin(w x), elementwise.
 inline Model x_sin_x(double w) {

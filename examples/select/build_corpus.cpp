@@ -17,7 +17,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -105,15 +104,8 @@ int main(int argc, char** argv) try {
   const sel::PerformanceMatrix m = sel::performance_matrix(back, sel::neg_log_mse_utility(1));
   std::printf("matrix: %ld tasks x %ld configurations; leave-one-task-out, utility -log10 MSE(S = 1):\n",
               long(m.num_tasks()), long(m.num_configs()));
-  std::vector<std::unique_ptr<sel::Learner>> learners;
-  learners.push_back(std::make_unique<sel::GlobalBest>());
-  learners.push_back(std::make_unique<sel::Isac>());
-  learners.push_back(std::make_unique<sel::ArgoSmart>());
-  learners.push_back(std::make_unique<sel::Alors>());
-  learners.push_back(std::make_unique<sel::BoostedTrees>());
-  learners.push_back(std::make_unique<sel::MetaInf>());
   std::vector<sel::Evaluation> results;
-  for (auto& learner : learners) {
+  for (auto& learner : sel::standard_learners()) {
     results.push_back(sel::leave_one_task_out(m, *learner));
     const sel::Evaluation& e = results.back();
     const sel::WilcoxonResult w = sel::compare_regret(e, results.front());

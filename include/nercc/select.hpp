@@ -7,6 +7,7 @@
 //   <nercc/select/run_log_csv.hpp>        its CSV form
 //   <nercc/select/performance_matrix.hpp> the task x configuration matrix under a utility
 //   <nercc/select/learner.hpp>            the Learner interface, GlobalBest
+//   <nercc/select/learner_set.hpp>        standard_learners(): all six, GlobalBest first
 //   <nercc/select/neighbours.hpp>         ISAC (k-means, <nercc/select/kmeans.hpp>), ArgoSmArT (1-NN)
 //   <nercc/select/alors.hpp>              ALORS (low-rank completion, features regressed to factors)
 //   <nercc/select/pairwise_learners.hpp>  BoostedTrees (<nercc/select/gradient_boosting.hpp>), MetaInf
@@ -23,9 +24,11 @@
 #include <nercc/select/gradient_boosting.hpp>
 #include <nercc/select/kmeans.hpp>
 #include <nercc/select/learner.hpp>
+#include <nercc/select/learner_set.hpp>
 #include <nercc/select/metrics.hpp>
 #include <nercc/select/neighbours.hpp>
 #include <nercc/select/pairwise_learners.hpp>
+#include <nercc/select/random.hpp>
 #include <nercc/select/performance_matrix.hpp>
 #include <nercc/select/run_log.hpp>
 #include <nercc/select/run_log_csv.hpp>

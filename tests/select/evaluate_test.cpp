@@ -1,5 +1,6 @@
 #include <nercc/select/alors.hpp>
 #include <nercc/select/evaluate.hpp>
+#include <nercc/select/learner_set.hpp>
 #include <nercc/select/neighbours.hpp>
 #include <nercc/select/pairwise_learners.hpp>
 
@@ -88,13 +89,10 @@ TEST_CASE("leave-one-task-out: learners against GlobalBest on clustered tasks", 
   CHECK(base.accuracy == 0.0);
   CHECK(base.mean_regret == Approx(0.1).margin(0.01));
   for (const auto& o : base.outcomes) CHECK(o.chosen == 5);
-  std::vector<std::unique_ptr<sel::Learner>> learners;
-  learners.push_back(std::make_unique<sel::Isac>());
-  learners.push_back(std::make_unique<sel::ArgoSmart>());
-  learners.push_back(std::make_unique<sel::Alors>());
-  learners.push_back(std::make_unique<sel::BoostedTrees>());
-  learners.push_back(std::make_unique<sel::MetaInf>());
-  for (auto& learner : learners) {
+  auto learners = sel::standard_learners();
+  REQUIRE(learners[0]->name() == "GlobalBest");
+  for (std::size_t l = 1; l < learners.size(); ++l) {
+    auto& learner = learners[l];
     INFO(learner->name());
     const sel::Evaluation e = sel::leave_one_task_out(m, *learner);
     // The trees also split between tasks of one cluster, fitting the utility noise (sd 0.01):

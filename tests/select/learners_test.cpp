@@ -1,6 +1,7 @@
 #include <nercc/select/alors.hpp>
 #include <nercc/select/gradient_boosting.hpp>
 #include <nercc/select/learner.hpp>
+#include <nercc/select/learner_set.hpp>
 #include <nercc/select/neighbours.hpp>
 #include <nercc/select/pairwise_learners.hpp>
 
@@ -19,24 +20,13 @@ namespace {
 using nercc::Index;
 namespace sel = nercc::select;
 
-std::vector<std::unique_ptr<sel::Learner>> learners_all() {
-  std::vector<std::unique_ptr<sel::Learner>> out;
-  out.push_back(std::make_unique<sel::GlobalBest>());
-  out.push_back(std::make_unique<sel::Isac>());
-  out.push_back(std::make_unique<sel::ArgoSmart>());
-  out.push_back(std::make_unique<sel::Alors>());
-  out.push_back(std::make_unique<sel::BoostedTrees>());
-  out.push_back(std::make_unique<sel::MetaInf>());
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("learners: clustered tasks, each learner but GlobalBest picks its cluster's best", "[select][learners]") {
   const select_synthetic::Clusters train(10);
   const auto m = select_synthetic::matrix(train.features, train.utility);
   const select_synthetic::Clusters fresh(4, 99);  // new tasks from the same clusters
-  for (auto& learner : learners_all()) {
+  for (auto& learner : sel::standard_learners()) {
     learner->fit(m);
     INFO(learner->name());
     for (Index i = 0; i < fresh.features.rows(); ++i) {
@@ -170,7 +160,7 @@ TEST_CASE("learners: MetaInf reads the environment features", "[select][learners
 TEST_CASE("learners: misuse is rejected", "[select][learners]") {
   const select_synthetic::Clusters train(3);
   const auto m = select_synthetic::matrix(train.features, train.utility);
-  for (auto& learner : learners_all()) {
+  for (auto& learner : sel::standard_learners()) {
     INFO(learner->name());
     CHECK_THROWS_AS(learner->scores(Eigen::VectorXd::Zero(2), Eigen::VectorXd()), nercc::invalid_state);
     CHECK_THROWS_WITH(learner->fit(sel::PerformanceMatrix{}), Catch::Contains("performance matrix is empty"));

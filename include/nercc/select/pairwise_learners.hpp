@@ -12,6 +12,7 @@
 #include <nercc/select/gradient_boosting.hpp>
 #include <nercc/select/learner.hpp>
 #include <nercc/select/performance_matrix.hpp>
+#include <nercc/select/random.hpp>
 #include <nercc/tune/sampling.hpp>
 
 #include <Eigen/Cholesky>
@@ -132,10 +133,7 @@ class RandomFeatureRidge {
     const double two_pi = 6.283185307179586;
     w_.resize(d, x.cols());
     for (Index i = 0; i < d; ++i)
-      for (Index j = 0; j < x.cols(); ++j) {  // Box-Muller: one normal per pair of uniforms
-        const double u1 = 1.0 - uniform_unit(rng), u2 = uniform_unit(rng);
-        w_(i, j) = std::sqrt(-2.0 * std::log(u1)) * std::cos(two_pi * u2) / bandwidth;
-      }
+      for (Index j = 0; j < x.cols(); ++j) w_(i, j) = standard_normal(rng) / bandwidth;
     phase_.resize(d);
     for (Index i = 0; i < d; ++i) phase_(i) = two_pi * uniform_unit(rng);
     mean_ = y.mean();

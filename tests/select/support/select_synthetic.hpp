@@ -2,6 +2,7 @@
 #pragma once
 
 #include <nercc/select/performance_matrix.hpp>
+#include <nercc/select/random.hpp>
 #include <nercc/tune/sampling.hpp>
 
 #include <Eigen/Core>
@@ -38,11 +39,7 @@ inline nercc::select::PerformanceMatrix matrix(const Eigen::MatrixXd& task_featu
   return m;
 }
 
-/// A normal draw (Box-Muller) from the tuner's seeded uniforms.
-inline double normal(std::mt19937_64& rng) {
-  const double u1 = 1.0 - nercc::uniform_unit(rng), u2 = nercc::uniform_unit(rng);
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-}
+inline double normal(std::mt19937_64& rng) { return nercc::select::standard_normal(rng); }
 
 /// Three clusters of tasks in the plane, centres (0, 0), (5, 0), (0, 5), spread 0.3, `per`
 /// tasks each. Six configurations: in cluster c, configuration 2c scores 1.0; configuration 5
