@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nercc/config.hpp>
+#include <nercc/detail/combine_rows.hpp>
 #include <nercc/types.hpp>
 
 #include <Eigen/Cholesky>
@@ -15,6 +16,9 @@
 
 NERCC_NAMESPACE_BEGIN
 namespace robust {
+
+/// Coordinates whose medians give detect_wrong_answers its scale (evenly spaced when d is larger).
+constexpr Index scale_coordinates = 128;
 
 /// Answers a detector flagged: positions among the answers it was given, with their scores, in
 /// the order found.
@@ -35,7 +39,8 @@ struct Detection {
 /// an error at j explains, per output coordinate; for a single error at a, |t_a| >= |t_j| by
 /// Cauchy-Schwarz). The scale of coordinate m is sigma_m = median_j |t_jm| / 0.6745 over the
 /// first step's candidates (a median: robust to the wrong answers and the neighbours their
-/// errors leak into), floored at 1024 eps(S) times the answers' root mean square. The score of j is
+/// errors leak into), floored at 1024 eps(S) times the answers' root mean square; sum_m
+/// sigma_m^2 is estimated from scale_coordinates evenly spaced coordinates when d is larger. The score of j is
 ///   score_j = |t_j| / sqrt(sum_m sigma_m^2)
 /// (about 1 for the median answer; the approximation error is not spread evenly, so correct
 /// answers near the ends or across gaps score higher); the answer with the largest score is
@@ -56,16 +61,21 @@ Detection detect_wrong_answers(const RowMatrix<double>& check, const S* const* r
                                double threshold, double twin_cosine = 0.99, double twin_ratio = 0.9) {
   const Index u = check.rows();
   if (u < 3 || max_adversaries < 1 || d < 1) return {};
-  RowMatrix<double> y(u, d);
   double sum_sq = 0.0;
-  for (Index i = 0; i < u; ++i) {
-    for (Index m = 0; m < d; ++m) y(i, m) = double(rows[i][m]);
-    sum_sq += y.row(i).squaredNorm();
-  }
+  for (Index i = 0; i < u; ++i)
+    sum_sq += Eigen::Map<const Eigen::Matrix<S, 1, Eigen::Dynamic>>(rows[i], d).template cast<double>().squaredNorm();
+  // coef (u x u) times the answers, with the decoder's combine kernel, in S: the d-long products
+  // are most of the cost, and the scores need no more than S's precision.
+  const auto times_answers = [&](const RowMatrix<double>& coef) {
+    const RowMatrix<S> c = coef.template cast<S>();
+    RowMatrix<S> out(u, d);
+    detail::combine_rows<S>(u, u, d, c.data(), u, [rows](Index q) { return rows[q]; }, out.data(), d);
+    return out;
+  };
   const double floor = 1024.0 * double(std::numeric_limits<S>::epsilon()) * std::sqrt(sum_sq / double(u * d));
 
   const RowMatrix<double> gram = check.transpose() * check;
-  const RowMatrix<double> projected = gram * y;  // row j: c_j^T C Y
+  const RowMatrix<S> projected = times_answers(gram);  // row j: c_j^T C Y
   const std::size_t n = static_cast<std::size_t>(u);
   double scale = 0.0;  // sqrt(sum_m sigma_m^2), from the first step
   std::vector<double> norm(n), score(n), column(n);
@@ -83,22 +93,28 @@ Detection detect_wrong_answers(const RowMatrix<double>& check, const S* const* r
         if (!out[std::size_t(j)] && norm[std::size_t(j)] > 1e-9 * check.col(j).norm()) live.push_back(j);
       }
       if (live.size() < 3) break;
-      RowMatrix<double> t = basis.cols() > 0 ? RowMatrix<double>((v.transpose() * check) * y) : projected;
-      for (Index j : live) t.row(j) /= norm[std::size_t(j)];
+      RowMatrix<S> later;  // v^T C Y after the first step; the row of j is t_j times |v_j|
+      if (basis.cols() > 0) later = times_answers(v.transpose() * check);
+      const RowMatrix<S>& t = basis.cols() > 0 ? later : projected;
       if (scale == 0.0) {
+        // The medians of at most scale_coordinates evenly spaced coordinates stand for all d:
+        // they are the costliest step otherwise (a selection per coordinate).
+        const Index sampled = std::min(d, scale_coordinates);
         double total = 0.0;
-        for (Index m = 0; m < d; ++m) {
-          for (std::size_t c = 0; c < live.size(); ++c) column[c] = std::abs(t(live[c], m));
+        for (Index i = 0; i < sampled; ++i) {
+          const Index m = i * d / sampled;
+          for (std::size_t c = 0; c < live.size(); ++c)
+            column[c] = std::abs(double(t(live[c], m))) / norm[std::size_t(live[c])];
           const auto mid = column.begin() + std::ptrdiff_t(live.size() / 2);
           std::nth_element(column.begin(), mid, column.begin() + std::ptrdiff_t(live.size()));
           const double sigma = std::max(*mid / 0.6745, floor);
           total += sigma * sigma;
         }
-        scale = std::sqrt(total);
+        scale = std::sqrt(total * double(d) / double(sampled));
       }
       Index best = -1;
       for (Index j : live) {
-        score[std::size_t(j)] = t.row(j).norm() / scale;
+        score[std::size_t(j)] = t.row(j).template cast<double>().norm() / norm[std::size_t(j)] / scale;
         if (only && std::find(only->begin(), only->end(), j) == only->end()) continue;
         if (best < 0 || score[std::size_t(j)] > score[std::size_t(best)]) best = j;
       }
@@ -140,7 +156,7 @@ Detection detect_wrong_answers(const RowMatrix<double>& check, const S* const* r
       if (std::abs(gram(j, p)) >= twin_cosine * std::sqrt(gram(j, j) * gram(p, p))) twin = true;
     if (!twin) picks.push_back(j);
   }
-  const RowMatrix<double> energy = projected * projected.transpose();
+  const RowMatrix<double> energy = (projected * projected.transpose()).template cast<double>();
   const auto explained = [&](const std::vector<Index>& set) {
     const Index k = Index(set.size());
     Eigen::MatrixXd g(k, k), h(k, k);
