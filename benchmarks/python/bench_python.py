@@ -109,7 +109,8 @@ def against_reference(repetitions):
         for scheme in ("spline", "berrut"):
             p = nercc.CodeParams(num_queries=k, num_workers=n, lambda_dec=ref.LAMBDA_DEC, decoder_cache_capacity=0)
             dec = nercc.Decoder(scheme, p, np.float32)  # no cache: every call is a never-seen set
-            t_ref = ref.median_seconds(lambda: ref.fit_matrix(scheme, beta[ids], alpha, ref.LAMBDA_DEC).astype(np.float32) @ y)
+            t_ref = ref.median_seconds(
+                lambda: ref.fit_matrix(scheme, beta[ids], alpha, ref.LAMBDA_DEC).astype(np.float32) @ y)
             t_py = per_call(lambda: dec.decode(ids, y), repetitions)[0]
             label = "new-set decode %s N=%d K=%d d=%d" % (scheme, n, k, d)
             print(f"{label:40s} {t_ref * 1e6:10.1f}us {t_py * 1e6:10.1f}us {t_ref / t_py:8.1f}x")

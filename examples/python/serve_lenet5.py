@@ -144,8 +144,9 @@ def main():
     for row in (("uncoded", "uncoded", 12, 12, 0), ("replication", "replication", 4, 12, 0),
                 ("Berrut", "berrut", 4, 12, 4), ("NeRCC", "spline", 4, 12, 4)):
         print(serve(*row, workers, images, reference), flush=True)
-    print(f"\n{len(images)} Fashion-MNIST test queries per scheme, served one group at a time by 12 workers (48 threads, so that busy stragglers do not hold up the next group) "
-          f"(LeNet5, test accuracy {accuracy:.3f} after {args.train_steps} training steps). Injected delay per call: "
+    print(f"\n{len(images)} Fashion-MNIST test queries per scheme, served one group at a time by 12 workers "
+          "(48 threads, so that busy stragglers do not hold up the next group; LeNet5, test accuracy "
+          f"{accuracy:.3f} after {args.train_steps} training steps). Injected delay per call: "
           f"2 ms + Exp(0.5 ms), x5 for 10% of calls. Deadline {DEADLINE * 1e3:.0f} ms. RelAcc: fraction of queries "
           "whose decoded argmax equals the uncoded model's; missing: queries without an estimate.")
     workers.pool.shutdown(wait=True)

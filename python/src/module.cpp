@@ -63,8 +63,9 @@ void bind_exceptions(py::module_& m) {
   };
   exceptions.error = new_exception(m, "Error", tuple({PyExc_Exception}),
                                    "Base of every error nercc raises; error_id holds nercc::error_id.");
-  exceptions.invalid_argument = new_exception(m, "InvalidArgument", tuple({exceptions.error, PyExc_ValueError}),
-                                              "A parameter or argument has an invalid value (nercc::invalid_argument).");
+  exceptions.invalid_argument =
+      new_exception(m, "InvalidArgument", tuple({exceptions.error, PyExc_ValueError}),
+                    "A parameter or argument has an invalid value (nercc::invalid_argument).");
   exceptions.shape_mismatch = new_exception(m, "ShapeMismatch", tuple({exceptions.invalid_argument}),
                                             "An array has the wrong shape (nercc::shape_mismatch).");
   exceptions.non_finite_input = new_exception(m, "NonFiniteInput", tuple({exceptions.invalid_argument}),
@@ -168,7 +169,8 @@ class EncoderImpl final : public EncoderBase {
 
   py::array encode(py::handle queries, py::handle out_obj) const override {
     const Rows<S> in = rows_of<S>(queries, "queries");
-    py::array_t<S> out = out_obj.is_none() ? new_rows<S>(encoder_.num_workers(), in.trailing) : checked_out(out_obj, in);
+    py::array_t<S> out =
+        out_obj.is_none() ? new_rows<S>(encoder_.num_workers(), in.trailing) : checked_out(out_obj, in);
     auto coded = writable_matrix(out, encoder_.num_workers(), in.cols);
     {
       py::gil_scoped_release nogil;
@@ -202,9 +204,9 @@ class EncoderImpl final : public EncoderBase {
     auto out = py::reinterpret_borrow<py::array_t<S>>(obj);
     if (!(out.flags() & py::array::c_style) || !out.writeable())
       throw nercc::invalid_argument("out must be C-contiguous and writeable");
-    if (out.ndim() < 1 || Index(out.shape(0)) != encoder_.num_workers() || Index(out.size()) != encoder_.num_workers() * in.cols)
-      throw nercc::shape_mismatch(message("out must hold num_workers (", encoder_.num_workers(), ") rows of ", in.cols,
-                                          " values"));
+    const Index n = encoder_.num_workers();
+    if (out.ndim() < 1 || Index(out.shape(0)) != n || Index(out.size()) != n * in.cols)
+      throw nercc::shape_mismatch(message("out must hold num_workers (", n, ") rows of ", in.cols, " values"));
     return out;
   }
 
@@ -352,7 +354,8 @@ class CurveImpl final : public CurveBase {
   std::vector<py::ssize_t> trailing_;
 };
 
-std::unique_ptr<CurveBase> make_spline(py::handle sites_obj, py::handle values_obj, double lam, py::handle weights_obj) {
+std::unique_ptr<CurveBase> make_spline(py::handle sites_obj, py::handle values_obj, double lam,
+                                       py::handle weights_obj) {
   const std::vector<double> sites = reals_of(sites_obj, "sites");
   return visit_real(real_of_values(values_obj), [&](auto s) -> std::unique_ptr<CurveBase> {
     using S = decltype(s);
@@ -442,7 +445,8 @@ void bind_enums(py::module_& m) {
 
 void bind_params(py::module_& m) {
   Record<nercc::OrderingOptions>(m, "OrderingOptions", "Options of order_queries (C++ nercc::OrderingOptions).")
-      .field("projection_dim", &nercc::OrderingOptions::projection_dim, "0: exact distances; p in [1, d): on a p-dim random projection")
+      .field("projection_dim", &nercc::OrderingOptions::projection_dim,
+             "0: exact distances; p in [1, d): on a p-dim random projection")
       .field("projection", &nercc::OrderingOptions::projection, "rademacher or count_sketch")
       .field("seed", &nercc::OrderingOptions::seed, "seed of the projection")
       .field("chain_start", &nercc::OrderingOptions::chain_start, "where the greedy chain starts")
@@ -486,7 +490,8 @@ void bind_params(py::module_& m) {
   m.def("systematic_params", [](Index k, Index n, double spread, std::vector<double> query_points) {
           return nercc::systematic_params(k, n, spread, std::move(query_points));
         },
-        py::arg("num_queries"), py::arg("num_workers"), py::arg("spread"), py::arg("query_points") = std::vector<double>{},
+        py::arg("num_queries"), py::arg("num_workers"), py::arg("spread"),
+        py::arg("query_points") = std::vector<double>{},
         "A systematic layout for spline or Berrut: worker k at query point k (it computes query k\n"
         "exactly), the N - K companions clustered near the query points (spread in (0, 1)).");
 }
@@ -520,7 +525,8 @@ void bind_codecs(py::module_& m) {
       .def_property_readonly("available",
                              [](const DecodeResultPy& r) {
                                py::array_t<bool> a(py::ssize_t(r.available.size()));
-                               for (std::size_t k = 0; k < r.available.size(); ++k) a.mutable_data()[k] = r.available[k];
+                               for (std::size_t k = 0; k < r.available.size(); ++k)
+                                 a.mutable_data()[k] = r.available[k];
                                return a;
                              },
                              "bool array (K,): row k holds a value")
@@ -528,7 +534,8 @@ void bind_codecs(py::module_& m) {
                              "list of K QueryProvenance: exact, estimated or unavailable")
       .def_property_readonly("reliability", [](const DecodeResultPy& r) { return vector_array(r.reliability); },
                              "float64 array (K,) in [0, 1]: 1 exact, (0, 1] estimated, 0 unavailable")
-      .def_property_readonly("rejected_workers", [](const DecodeResultPy& r) { return vector_array(r.rejected_workers); },
+      .def_property_readonly("rejected_workers",
+                             [](const DecodeResultPy& r) { return vector_array(r.rejected_workers); },
                              "int64 array: workers whose outputs were non-finite (dropped)")
       .def_property_readonly("flagged_workers", [](const DecodeResultPy& r) { return vector_array(r.flagged_workers); },
                              "int64 array: workers whose finite answers were found wrong and left out "
@@ -659,7 +666,8 @@ void bind_curves(py::module_& m) {
           }
           return adopt(std::move(a));
         },
-        py::arg("sites"), py::arg("points"), "A (len(points) x len(sites)): Berrut's interpolant at the points is A @ y.");
+        py::arg("sites"), py::arg("points"),
+        "A (len(points) x len(sites)): Berrut's interpolant at the points is A @ y.");
 }
 
 void bind_points_and_ordering(py::module_& m) {
@@ -757,7 +765,8 @@ void bind_tune(py::module_& m) {
 
 void bind_plan(py::module_& top) {
   namespace pl = nercc::plan;
-  py::module_ m = top.def_submodule("plan", "The planner: plan() the cheapest configuration that meets an SLO; simulate() it.");
+  py::module_ m =
+      top.def_submodule("plan", "The planner: plan() the cheapest configuration that meets an SLO; simulate() it.");
   py::enum_<pl::Binding>(m, "Binding", "The constraint that leaves nothing feasible.")
       .value("none", pl::Binding::none)
       .value("accuracy", pl::Binding::accuracy)
@@ -839,7 +848,8 @@ void bind_plan(py::module_& top) {
                   },
                   py::arg("shift") = 0.0, py::arg("rate") = 1.0)
       .def_static("bimodal",
-                  [](double fast_shift, double fast_rate, double slow_shift, double slow_rate, double slow_probability) {
+                  [](double fast_shift, double fast_rate, double slow_shift, double slow_rate,
+                     double slow_probability) {
                     pl::BimodalParams p;
                     p.fast = {fast_shift, fast_rate};
                     p.slow = {slow_shift, slow_rate};
@@ -853,7 +863,10 @@ void bind_plan(py::module_& top) {
                     return pl::StragglerModel(pl::LogNormalModel(pl::LogNormalParams{shift, mu, sigma}));
                   },
                   py::arg("shift") = 0.0, py::arg("mu") = 0.0, py::arg("sigma") = 0.5)
-      .def_static("empirical", [](std::vector<double> samples) { return pl::StragglerModel(pl::EmpiricalModel(std::move(samples))); },
+      .def_static("empirical",
+                  [](std::vector<double> samples) {
+                    return pl::StragglerModel(pl::EmpiricalModel(std::move(samples)));
+                  },
                   py::arg("samples"))
       .def("cdf", &pl::StragglerModel::cdf, py::arg("t"))
       .def("quantile", &pl::StragglerModel::quantile, py::arg("p"));
@@ -895,7 +908,8 @@ void bind_plan(py::module_& top) {
       .field("warmup", &pl::SimulateParams::warmup, "")
       .field("seed", &pl::SimulateParams::seed, "")
       .finish();
-  py::class_<pl::SimulationResult>(m, "SimulationResult", "Simulated query latency quantiles (seconds) and utilisation.")
+  py::class_<pl::SimulationResult>(m, "SimulationResult",
+                                   "Simulated query latency quantiles (seconds) and utilisation.")
       .def_readonly("p50", &pl::SimulationResult::p50)
       .def_readonly("p_slo", &pl::SimulationResult::p_slo)
       .def_readonly("p99", &pl::SimulationResult::p99)

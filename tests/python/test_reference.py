@@ -133,7 +133,8 @@ def test_exact_schemes():
     assert np.isnan(r.values[3]).all()
     assert r.provenance[3] == nercc.QueryProvenance.unavailable and r.reliability[3] == 0.0
     assert r.provenance[0] == nercc.QueryProvenance.exact and r.reliability[0] == 1.0
-    np.testing.assert_array_equal(nercc.Encoder("uncoded", nercc.CodeParams(num_queries=3, num_workers=3)).encoding_matrix(), np.eye(3))
+    uncoded = nercc.Encoder("uncoded", nercc.CodeParams(num_queries=3, num_workers=3))
+    np.testing.assert_array_equal(uncoded.encoding_matrix(), np.eye(3))
 
 
 def test_systematic_decode_returns_exact_answers():
