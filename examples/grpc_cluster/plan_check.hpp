@@ -43,6 +43,9 @@ and floor, run every plan the planner found feasible on the workers, and compare
   --runners-up R          plans the planner returns after its pick (default 4)
   --rate R                queries per second, Poisson arrivals (default 300)
   --calibration-queries Q queries of the latency calibration round (default 4000)
+  --calibration-workers N uncoded group size (and workers) of that round (default K: the calls a
+                          group of the cheapest plans dispatches at once; on two cores a call's
+                          latency grows with that number)
   --queries Q             queries per configuration per round (default 1500)
   --rounds R              rounds; every configuration takes one turn per round (default 2)
   --fallback-train N      training images the fallback model is distilled on; 0: all (default 0)
@@ -62,6 +65,7 @@ struct PlanCheckArgs {
   int runners_up = 4;
   double rate = 300;
   std::int64_t calibration_queries = 4000;
+  int calibration_workers = 0;
   std::int64_t queries = 1500;
   int rounds = 2;
   std::int64_t fallback_train = 0;
@@ -72,6 +76,8 @@ struct PlanCheckArgs {
   bool progress = true;
   LatencyParams latency;
 
+  /// Workers of the latency calibration round.
+  int calibration_group() const { return calibration_workers > 0 ? calibration_workers : coded_queries; }
   int max_workers() const { return int(std::floor(max_redundancy * coded_queries + 1e-9)); }
 };
 
@@ -125,6 +131,7 @@ inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
     else if (flag == "--runners-up") a.runners_up = int(parse_integer(flag, v, 0));
     else if (flag == "--rate") a.rate = parse_real(flag, v);
     else if (flag == "--calibration-queries") a.calibration_queries = parse_integer(flag, v);
+    else if (flag == "--calibration-workers") a.calibration_workers = int(parse_integer(flag, v, 0));
     else if (flag == "--queries") a.queries = parse_integer(flag, v);
     else if (flag == "--rounds") a.rounds = int(parse_integer(flag, v));
     else if (flag == "--fallback-train") {
@@ -151,6 +158,8 @@ inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
   if (!(a.rate > 0 && a.rate <= 5000)) throw std::invalid_argument("--rate must lie in (0, 5000]");
   if (a.calibration_queries < 50 || a.calibration_queries > 1000000)
     throw std::invalid_argument("--calibration-queries must lie in [50, 1e6]");
+  if (a.calibration_workers > a.max_workers())
+    throw std::invalid_argument("--calibration-workers must be <= floor(R K) workers");
   if (a.queries < 1 || a.queries > 1000000) throw std::invalid_argument("--queries must lie in [1, 1e6]");
   if (a.rounds < 1 || a.rounds > 100) throw std::invalid_argument("--rounds must lie in [1, 100]");
   model_config(a.model);

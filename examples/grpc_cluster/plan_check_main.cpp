@@ -56,12 +56,13 @@ std::vector<double> poisson_times(std::int64_t count, double rate, std::uint64_t
   return t;
 }
 
-// Step 1: uncoded calls to every worker, K = N = all of them, each query leaving with its answer.
+// Step 1: uncoded calls, K = N = calibration_group(), each query leaving with its answer.
 CallLatency measure_calls(const PlanCheckArgs& a, WorkerPool& pool, const Dataset& data, std::int64_t first) {
   std::vector<rt::GroupLog> logs;
   std::mutex m;
   ServeRequest s;
   s.ports = pool.ports();
+  s.ports.resize(std::size_t(a.calibration_group()));
   s.params.scheme = SchemeKind::uncoded;
   s.params.code.num_queries = s.params.code.num_workers = Index(s.ports.size());
   s.params.input_dim = 784;
@@ -168,7 +169,7 @@ int run(const PlanCheckArgs& a) {
                   worker_argvs(workers, a.model, a.cache_dir, a.seed, 3600.0 + double(a.queries) * 100.0 / a.rate, a.latency),
                   300.0);
   if (a.progress) std::fprintf(stderr, "latency calibration: %lld uncoded queries on %d workers\n",
-                               (long long)a.calibration_queries, workers);
+                               (long long)a.calibration_queries, a.calibration_group());
   report.calls = measure_calls(a, pool, data, cal_images);
   if (a.progress) std::fprintf(stderr, "accuracy calibration on %lld images\n", (long long)cal_images);
   const auto t0 = Clock::now();

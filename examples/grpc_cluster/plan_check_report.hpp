@@ -146,7 +146,8 @@ inline std::string plan_check_markdown(const PlanCheckArgs& a, const PlanCheckRe
     << "% of calls, + Pareto(" << a.latency.tail_ms << " ms, alpha " << a.latency.tail_alpha << ") for "
     << a.latency.tail_fraction * 100 << "%, capped at " << a.latency.max_ms << " ms. Queries arrive as a Poisson process of "
     << a.rate << " q/s (the planner's arrival model), the same arrival times for every configuration of a round.\n\n"
-    << "1. Latency law: " << a.calibration_queries << " uncoded queries (K = N = " << a.max_workers()
+    << "1. Latency law: " << a.calibration_queries << " uncoded queries (K = N = "
+    << a.calibration_group()
     << ", each call on its own worker) gave " << cl.calls << " call times, dispatch to answer at the front end: median "
     << ms(cl.unit_seconds, 2) << " ms, p90 " << ms(cl.p90_seconds, 2) << " ms, p99 " << ms(cl.p99_seconds, 2)
     << " ms, max " << ms(cl.max_seconds, 2) << " ms. The planner's profile is b = 1 at the median, and its straggler "
