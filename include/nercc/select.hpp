@@ -15,6 +15,7 @@
 //   <nercc/select/wilcoxon.hpp>           the Wilcoxon signed-rank test
 //   <nercc/select/evaluate.hpp>           leave_one_task_out, compare_regret
 //   <nercc/select/features.hpp>           task_features: cheap features of a model on typical queries
+//   <nercc/select/random.hpp>             standard_normal: seeded normal draws
 #pragma once
 
 #include <nercc/select/alors.hpp>

@@ -41,6 +41,14 @@ TEST_CASE("features: a linear model has no curvature and its scale as Lipschitz 
   CHECK(f.names.size() == f.values.size());
 }
 
+TEST_CASE("features: float queries and a float model", "[select][features]") {
+  const RowMatrix<float> x = features_queries(40, 3, 1).cast<float>();
+  auto linear = [](const RowMatrix<float>& in) -> RowMatrix<float> { return 2.5f * in; };
+  const sel::TaskFeatures f = sel::task_features(sel::FeatureParams{}, x, linear);
+  CHECK(f["lipschitz_q50"] == Approx(2.5).epsilon(1e-5));
+  CHECK(f["curvature_q90"] < 1e-3);  // rounding of float second differences over steps ~0.1
+}
+
 TEST_CASE("features: x^T x has second derivative 2 along every direction", "[select][features]") {
   const RowMatrix<double> x = features_queries(30, 4, 2);
   auto square = [](const RowMatrix<double>& in) -> RowMatrix<double> { return in.rowwise().squaredNorm(); };

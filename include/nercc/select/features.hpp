@@ -85,7 +85,8 @@ struct TaskFeatures {
 /// - group_distance_ratio: the mean distance between queries of one group (consecutive blocks
 ///   of K rows, the groups serving forms), divided by the mean distance between any two of the
 ///   M sampled queries: below 1 when related queries arrive together. Free.
-/// Quantiles are order statistics x_(ceil(q n)). Random draws come from params.seed.
+/// Quantiles are order statistics x_(ceil(q n)); 0 when no point qualifies (every chord or
+/// tangent step of zero length). Random draws come from params.seed.
 ///
 /// model: callable as model(const RowMatrix<S>&) returning one output row per input row, as for
 /// tune_lambdas; it is called a few times with stacked rows, on the calling thread; its
