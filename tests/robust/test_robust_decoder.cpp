@@ -27,10 +27,10 @@ constexpr Index robust_k = 12, robust_n = 27, robust_dim = 64, robust_inputs = 8
 struct SmoothTask {
   RowMatrix<double> weights;  // d x p
   RowMatrix<double> queries;  // K x p
-  SmoothTask(const std::vector<double>& alpha, std::uint32_t seed) {
+  SmoothTask(const std::vector<double>& alpha, std::uint32_t seed, Index dim = robust_dim) {
     std::mt19937 g(seed);
     std::normal_distribution<double> nd;
-    weights.resize(robust_dim, robust_inputs);
+    weights.resize(dim, robust_inputs);
     for (Index i = 0; i < weights.size(); ++i) weights.data()[i] = nd(g) / std::sqrt(double(robust_inputs));
     std::vector<double> a0(robust_inputs), a1(robust_inputs), a2(robust_inputs);
     for (Index j = 0; j < robust_inputs; ++j) a0[std::size_t(j)] = nd(g), a1[std::size_t(j)] = nd(g), a2[std::size_t(j)] = nd(g);
@@ -436,4 +436,29 @@ TEST_CASE("robust decode reports insufficient answers below K + 2E", "[robust]")
   const auto r = dec.decode(ids, y);
   CHECK(r.status == nercc::DecodeStatus::insufficient_answers);
   CHECK(r.flagged_workers.empty());
+}
+
+TEST_CASE("robust decode with many outputs (the scale from 128 of 784 coordinates)", "[robust]") {
+  const auto run = [](auto tag, bool systematic) {
+    using Scheme = decltype(tag);
+    INFO(Scheme::name << (systematic ? " systematic" : ""));
+    const nercc::CodeParams p = robust_code(systematic, 1);
+    const nercc::Encoder<Scheme, float> enc(p);
+    const nercc::Decoder<Scheme, float> robust(p);
+    const SmoothTask task(p.resolved_query_points(), 23, 784);
+    const std::vector<double> beta = p.resolved_worker_points();
+    const RowMatrix<float> clean = task.model<float>(enc.encode(task.queries.cast<float>()).template cast<double>());
+    for (Index bad = 0; bad < robust_n; ++bad) {
+      INFO("sign flip at worker " << bad);
+      RowMatrix<float> y = clean;
+      y.row(bad) = -y.row(bad);
+      const auto r = robust.decode(all_workers(robust_n), y);
+      CHECK(std::count(r.flagged_workers.begin(), r.flagged_workers.end(), bad) == 1);
+      for (Index w : r.flagged_workers) CHECK(std::abs(beta[std::size_t(w)] - beta[std::size_t(bad)]) < 0.1);  // twins only
+    }
+  };
+  for (bool systematic : {false, true}) {
+    run(nercc::SplineScheme{}, systematic);
+    run(nercc::BerrutScheme{}, systematic);
+  }
 }
