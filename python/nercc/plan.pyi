@@ -56,6 +56,7 @@ class PlanRequest:
     runners_up: int
     grid: PlanGrid
     fallback: FallbackModel
+    concurrent_workers: bool
     def __init__(self, **fields: Any) -> None: ...
     def validate(self) -> None: ...
 

@@ -814,6 +814,8 @@ void bind_plan(py::module_& top) {
       .field("runners_up", &pl::PlanRequest::runners_up, "")
       .field("grid", &pl::PlanRequest::grid, "PlanGrid")
       .field("fallback", &pl::PlanRequest::fallback, "FallbackModel")
+      .field("concurrent_workers", &pl::PlanRequest::concurrent_workers,
+             "workers serve overlapping calls without slowing them: one worker set suffices")
       .finish()  // filled in steps (profile first); plan() and simulate() validate it
       .def("validate", &pl::PlanRequest::validate);
   Record<pl::AccuracyEntry>(m, "AccuracyEntry", "One measured configuration (RelAcc, MSE with `answers` answers).")

@@ -213,6 +213,8 @@ def test_plan_and_simulate():
     assert best.cost == min(p.cost for p in result.plans) and best.p_slo <= 0.05
     assert "K=" in best.explanation
     sim = pl.simulate(best, req, model, pl.SimulateParams(batches=2000, warmup=100))
+    req.concurrent_workers = True  # one worker set, whatever the load
+    assert all(p.worker_sets == 1 for p in pl.plan(req, model, pl.AccuracyTable()).plans)
     assert sim.queries > 0 and 0 < sim.p50 <= sim.p99
     tight = pl.PlanRequest(arrival_rate=200.0, slo_seconds=1e-4, profile=[pl.BatchLatency(batch_size=1, median=0.01)])
     r = pl.plan(tight, model, pl.AccuracyTable())
