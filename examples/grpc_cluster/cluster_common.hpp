@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,14 @@ namespace nercc_cluster {
 
 using nercc_examples::parse_integer;
 using nercc_examples::parse_real;
+
+/// A comma-separated list of numbers; `flag` names it in the error.
+inline std::vector<double> parse_real_list(const std::string& flag, const std::string& v) {
+  std::vector<double> out;
+  for (const auto& part : nercc_examples::split_list(v, ',')) out.push_back(parse_real(flag, part));
+  if (out.empty()) throw std::invalid_argument(flag + " expects a comma-separated list of numbers");
+  return out;
+}
 
 /// main() of the demo's programs: exit code 2 when parse(argc, argv) throws (bad usage), 1 when
 /// run(args) throws, else what run returns.
@@ -129,6 +138,20 @@ inline const char* latency_usage() {
   --tail-alpha A          Pareto shape; smaller is heavier (default 1.5)
   --max-delay-ms X        cap on the injected delay (default 1000)
 )";
+}
+
+/// The flags every cluster program takes: --help (prints `usage` and the latency flags, exits)
+/// and --quiet (clears `progress`). Returns whether `flag` was one of them.
+inline bool common_flag(const std::string& flag, const char* usage, bool& progress) {
+  if (flag == "--help" || flag == "-h") {
+    std::printf("%s%s", usage, latency_usage());
+    std::exit(0);
+  }
+  if (flag == "--quiet") {
+    progress = false;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace nercc_cluster

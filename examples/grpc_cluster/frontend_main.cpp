@@ -64,12 +64,7 @@ std::string minutes(double seconds) {
 
 int run(const FrontendArgs& a) {
   const auto run_start = SteadyClock::now();
-  nercc_examples::TrainOptions options;
-  options.cache_dir = a.cache_dir;
-  options.data_dir = a.data_dir;
-  options.progress = a.progress;
-  // Trained (or loaded) here first, so the workers only ever load it from the cache.
-  const auto trained = nercc_examples::train_or_load(nercc_cluster::model_config(a.model), options);
+  const auto trained = load_model(a.model, a.cache_dir, a.data_dir, a.progress);
   // The whole test split for the published model (the fallback's agreement is measured on it);
   // the smoke run only loads what it serves.
   const std::int64_t test_count =

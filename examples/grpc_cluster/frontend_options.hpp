@@ -94,26 +94,12 @@ struct FrontendArgs {
   }
 };
 
-inline std::vector<double> parse_real_list(const std::string& flag, const std::string& v) {
-  std::vector<double> out;
-  for (const auto& part : split_list(v, ',')) out.push_back(parse_real(flag, part));
-  if (out.empty()) throw std::invalid_argument(flag + " expects a comma-separated list of numbers");
-  return out;
-}
-
 inline FrontendArgs parse_frontend_args(int argc, char** argv) {
   FrontendArgs a;
   bool fallback_train_set = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::printf("%s%s", frontend_usage, latency_usage());
-      std::exit(0);
-    }
-    if (flag == "--quiet") {
-      a.progress = false;
-      continue;
-    }
+    if (common_flag(flag, frontend_usage, a.progress)) continue;
     if (flag == "--smoke") {
       a.model = "smoke";
       a.coded_queries = 2;

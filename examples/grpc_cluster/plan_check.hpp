@@ -81,26 +81,12 @@ struct PlanCheckArgs {
   int max_workers() const { return int(std::floor(max_redundancy * coded_queries + 1e-9)); }
 };
 
-inline std::vector<double> parse_reals(const std::string& flag, const std::string& v) {
-  std::vector<double> out;
-  for (const auto& part : nercc_examples::split_list(v, ',')) out.push_back(parse_real(flag, part));
-  if (out.empty()) throw std::invalid_argument(flag + " expects a comma-separated list of numbers");
-  return out;
-}
-
 inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
   PlanCheckArgs a;
   bool fallback_train_set = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::printf("%s%s", plan_check_usage, latency_usage());
-      std::exit(0);
-    }
-    if (flag == "--quiet") {
-      a.progress = false;
-      continue;
-    }
+    if (common_flag(flag, plan_check_usage, a.progress)) continue;
     if (flag == "--smoke") {
       a.smoke = true;
       a.model = "smoke";
@@ -124,9 +110,9 @@ inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
     else if (flag == "--max-redundancy") a.max_redundancy = parse_real(flag, v);
     else if (flag == "--coded-workers") {
       a.coded_workers.clear();
-      for (double n : parse_reals(flag, v)) a.coded_workers.push_back(nercc::Index(n));
-    } else if (flag == "--slo-ms") a.slo_ms = parse_reals(flag, v);
-    else if (flag == "--floors") a.floors = parse_reals(flag, v);
+      for (double n : parse_real_list(flag, v)) a.coded_workers.push_back(nercc::Index(n));
+    } else if (flag == "--slo-ms") a.slo_ms = parse_real_list(flag, v);
+    else if (flag == "--floors") a.floors = parse_real_list(flag, v);
     else if (flag == "--slo-quantile") a.slo_quantile = parse_real(flag, v);
     else if (flag == "--runners-up") a.runners_up = int(parse_integer(flag, v, 0));
     else if (flag == "--rate") a.rate = parse_real(flag, v);

@@ -145,11 +145,7 @@ Check plan_one(const np::PlanRequest& base, double slo, double floor, const np::
 
 int run(const PlanCheckArgs& a) {
   const auto run_start = Clock::now();
-  nercc_examples::TrainOptions options;
-  options.cache_dir = a.cache_dir;
-  options.data_dir = a.data_dir;
-  options.progress = a.progress;
-  const auto trained = nercc_examples::train_or_load(model_config(a.model), options);
+  const auto trained = load_model(a.model, a.cache_dir, a.data_dir, a.progress);
   // Accuracy calibration images first, then the served queries (out of sample).
   const Index cal_images = a.smoke ? 200 : 2000;
   const std::int64_t test_count = std::min<std::int64_t>(10000, cal_images + a.queries * a.rounds + a.calibration_queries);

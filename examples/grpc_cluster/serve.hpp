@@ -36,6 +36,17 @@ struct Dataset {
 
 inline int argmax(const float* logits, nercc::Index m) { return int(std::max_element(logits, logits + m) - logits); }
 
+/// The served model (cache, else trained with a progress bar when `progress`): loaded by the
+/// driver first, so the workers only ever load it from the cache.
+inline nercc_examples::TrainResult load_model(const std::string& model, const std::string& cache_dir,
+                                              const std::string& data_dir, bool progress) {
+  nercc_examples::TrainOptions options;
+  options.cache_dir = cache_dir;
+  options.data_dir = data_dir;
+  options.progress = progress;
+  return nercc_examples::train_or_load(model_config(model), options);
+}
+
 /// The first `count` test images and the served model's answers to them.
 inline Dataset load_dataset(const nercc_examples::Classifier& model, const std::string& data_dir, std::int64_t count) {
   const auto test = nercc_examples::load_fashion_mnist(nercc_examples::fashion_mnist_dir(data_dir), "t10k", count);
