@@ -63,7 +63,7 @@ Detection detect_wrong_answers(const RowMatrix<double>& check, const S* const* r
   if (u < 3 || max_adversaries < 1 || d < 1) return {};
   double sum_sq = 0.0;
   for (Index i = 0; i < u; ++i)
-    sum_sq += Eigen::Map<const Eigen::Matrix<S, 1, Eigen::Dynamic>>(rows[i], d).template cast<double>().squaredNorm();
+    sum_sq += double(Eigen::Map<const Eigen::Matrix<S, 1, Eigen::Dynamic>>(rows[i], d).squaredNorm());
   // coef (u x u) times the answers, with the decoder's combine kernel, in S: the d-long products
   // are most of the cost, and the scores need no more than S's precision.
   const auto times_answers = [&](const RowMatrix<double>& coef) {
@@ -114,7 +114,7 @@ Detection detect_wrong_answers(const RowMatrix<double>& check, const S* const* r
       }
       Index best = -1;
       for (Index j : live) {
-        score[std::size_t(j)] = t.row(j).template cast<double>().norm() / norm[std::size_t(j)] / scale;
+        score[std::size_t(j)] = std::sqrt(double(t.row(j).squaredNorm())) / norm[std::size_t(j)] / scale;
         if (only && std::find(only->begin(), only->end(), j) == only->end()) continue;
         if (best < 0 || score[std::size_t(j)] > score[std::size_t(best)]) best = j;
       }
