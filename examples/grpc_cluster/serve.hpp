@@ -1,7 +1,7 @@
 // What the cluster's drivers (the frontier sweep, the planner check) share: the Fashion-MNIST
-// test queries with the served model's own answers, the worker processes' arguments, and
-// serve(), which submits queries at given times through nercc::runtime over gRPC and counts
-// what came back.
+// test queries with the served model's own answers, the worker processes' arguments,
+// serve_queries(), which submits any model's queries at given times through nercc::runtime over
+// gRPC (the related-query sweep uses it too), and serve(), which counts what came back for LeNet5.
 #pragma once
 
 #include "cluster_common.hpp"
@@ -117,27 +117,25 @@ struct ServeRequest {
   std::function<void(std::int64_t)> before_submit;  ///< called before query i is submitted (may be empty)
 };
 
-/// Submits the queries at their times through a Runtime over a fresh GrpcTransport, waits for
-/// their outcomes, shuts the runtime down (which gives every pending query one) and counts them.
-/// `metrics` gets the runtime's counters.
-inline TurnResult serve(const ServeRequest& s, const Dataset& data, nercc::runtime::RuntimeMetrics& metrics) {
+/// Serves queries 0..count-1 (count = s.send_seconds.size()) at their times through a Runtime
+/// over a fresh GrpcTransport, for any model: query(i) returns query i (1 x input_dim),
+/// record(i, outcome) is called once per query that got an outcome, from a runtime thread
+/// (distinct i never race, and everything record wrote is visible once this returns). Waits for
+/// the outcomes, then shuts the runtime down, which gives every pending query one. Returns, per
+/// query, whether it got an outcome (false: lost). `metrics` gets the runtime's counters.
+template <class Query, class Record>
+std::vector<bool> serve_queries(const ServeRequest& s, Query query, Record record,
+                                nercc::runtime::RuntimeMetrics& metrics) {
   namespace rt = nercc::runtime;
   using Clock = std::chrono::steady_clock;
   auto cluster = std::make_unique<GrpcTransport>(s.ports, s.rpc_timeout);
   if (!cluster->wait_connected(std::chrono::seconds(30))) throw std::runtime_error("could not connect to the workers");
 
-  struct Record {
-    bool done = false, ok = false, hedged = false;
-    int cls = -1;
-    double latency_ms = 0;
-    rt::Provenance provenance = rt::Provenance::estimated;
-  };
   const auto count = std::int64_t(s.send_seconds.size());
-  std::vector<Record> records(static_cast<std::size_t>(count));
+  std::vector<bool> done(static_cast<std::size_t>(count), false);
   std::mutex m;
   std::condition_variable cv;
   std::int64_t outcomes = 0;
-  const nercc::Index m_out = nercc_examples::Classifier::num_classes;
   {
     // The runtime is shut down before `cluster` goes (see GrpcTransport::transport()).
     rt::Runtime<float> runtime(s.params, cluster->transport(), rt::steady_clock(), s.fallback);
@@ -146,19 +144,10 @@ inline TurnResult serve(const ServeRequest& s, const Dataset& data, nercc::runti
       std::this_thread::sleep_until(
           start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.send_seconds[std::size_t(i)])));
       if (s.before_submit) s.before_submit(i);
-      const nercc::Index row = nercc::Index((s.first + i) % data.count);
-      const Eigen::Map<const nercc::RowMatrix<float>> x(data.images.data() + row * 784, 1, 784);
-      runtime.submit(x, [&, i](rt::QueryOutcome<float>&& o) {
-        Record& r = records[std::size_t(i)];
-        r.ok = o.ok();
-        if (r.ok) {
-          r.cls = argmax(o.value.data(), m_out);
-          r.latency_ms = o.latency_seconds * 1e3;
-          r.provenance = o.provenance;
-          r.hedged = o.hedged;
-        }
+      runtime.submit(query(i), [&, i](rt::QueryOutcome<float>&& o) {
+        record(i, std::move(o));
         std::lock_guard<std::mutex> guard(m);
-        r.done = true;
+        done[std::size_t(i)] = true;
         ++outcomes;
         cv.notify_all();
       });
@@ -173,20 +162,49 @@ inline TurnResult serve(const ServeRequest& s, const Dataset& data, nercc::runti
   }
   // Outstanding RPCs were cancelled at decode and are bounded by rpc_timeout: this is quick.
   cluster.reset();
+  std::lock_guard<std::mutex> guard(m);
+  return done;
+}
+
+/// serve_queries on the Fashion-MNIST test images (query i: image (first + i) mod count),
+/// counted against the served model's own classes.
+inline TurnResult serve(const ServeRequest& s, const Dataset& data, nercc::runtime::RuntimeMetrics& metrics) {
+  namespace rt = nercc::runtime;
+  struct Record {
+    bool ok = false, hedged = false;
+    int cls = -1;
+    double latency_ms = 0;
+    rt::Provenance provenance = rt::Provenance::estimated;
+  };
+  const auto count = std::int64_t(s.send_seconds.size());
+  std::vector<Record> records(static_cast<std::size_t>(count));
+  const nercc::Index m_out = nercc_examples::Classifier::num_classes;
+  const auto row_of = [&](std::int64_t i) { return nercc::Index((s.first + i) % data.count); };
+  const std::vector<bool> done = serve_queries(
+      s, [&](std::int64_t i) { return Eigen::Map<const nercc::RowMatrix<float>>(data.images.data() + row_of(i) * 784, 1, 784); },
+      [&](std::int64_t i, rt::QueryOutcome<float>&& o) {
+        Record& r = records[std::size_t(i)];
+        r.ok = o.ok();
+        if (!r.ok) return;
+        r.cls = argmax(o.value.data(), m_out);
+        r.latency_ms = o.latency_seconds * 1e3;
+        r.provenance = o.provenance;
+        r.hedged = o.hedged;
+      },
+      metrics);
 
   TurnResult t;
   t.queries = count;
-  std::lock_guard<std::mutex> guard(m);
   for (std::int64_t i = 0; i < count; ++i) {
     const Record& r = records[std::size_t(i)];
-    if (!r.done) ++t.lost;
+    if (!done[std::size_t(i)]) ++t.lost;
     else if (!r.ok) ++t.missing;
     else {
       ++t.ok;
       t.latency_ms.push_back(r.latency_ms);
       ++t.provenance[rt::to_string(r.provenance)];
       if (r.hedged) ++t.hedged;
-      if (r.cls == data.reference_class[std::size_t((s.first + i) % data.count)]) ++t.agree;
+      if (r.cls == data.reference_class[std::size_t(row_of(i))]) ++t.agree;
     }
   }
   t.finish();

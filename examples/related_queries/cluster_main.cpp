@@ -14,7 +14,6 @@
 #include "../grpc_cluster/serve.hpp"
 #include "../grpc_cluster/worker_pool.hpp"
 #include "cluster_report.hpp"
-#include "cluster_turn.hpp"
 #include "forecaster.hpp"
 #include "ridge.hpp"
 #include "seattle_weather.hpp"
