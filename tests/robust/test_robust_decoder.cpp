@@ -493,3 +493,34 @@ TEST_CASE("Berrut: the residual detector against the rational error locator (App
   CHECK(residual_hits == cases);
   CHECK(locator_hits < residual_hits);
 }
+
+TEST_CASE("workers_for_adversaries: what E wrong answers and S stragglers cost each scheme", "[robust]") {
+  using nercc::SchemeKind;
+  using nercc::robust::workers_for_adversaries;
+  using ReplicationDecoder = nercc::Decoder<nercc::ReplicationScheme, double>;
+  using BerrutDecoder = nercc::Decoder<nercc::BerrutScheme, double>;
+  using SplineDecoder = nercc::Decoder<nercc::SplineScheme, double>;
+  CHECK(workers_for_adversaries(SchemeKind::spline, 12, 1, 0) == 14);
+  CHECK(workers_for_adversaries(SchemeKind::berrut, 12, 3, 2) == 20);
+  CHECK(workers_for_adversaries(SchemeKind::replication, 12, 1, 0) == 36);
+  CHECK(workers_for_adversaries(SchemeKind::replication, 4, 2, 1) == 24);
+  CHECK(workers_for_adversaries(SchemeKind::uncoded, 12, 0, 0) == 12);
+  CHECK(workers_for_adversaries(SchemeKind::uncoded, 12, 1, 0) == -1);
+  // The counts agree with what the Decoder accepts: N passes, N - 1 is refused (S = 0).
+  for (Index e : {1, 2, 3}) {
+    nercc::CodeParams p;
+    p.num_queries = 12;
+    p.num_adversaries = e;
+    p.num_workers = workers_for_adversaries(SchemeKind::spline, 12, e, 0);
+    CHECK_NOTHROW(SplineDecoder(p));
+    p.num_workers = workers_for_adversaries(SchemeKind::replication, 12, e, 0);
+    CHECK_NOTHROW(ReplicationDecoder(p));
+    --p.num_workers;
+    CHECK_THROWS_AS(ReplicationDecoder(p), nercc::invalid_argument);
+    p.num_workers = workers_for_adversaries(SchemeKind::berrut, 12, e, 0) - 1;
+    CHECK_THROWS_AS(BerrutDecoder(p), nercc::invalid_argument);
+  }
+  CHECK_THROWS_WITH(workers_for_adversaries(SchemeKind::spline, 12, -1, 0), Catch::Contains("num_adversaries (-1)"));
+  CHECK_THROWS_WITH(workers_for_adversaries(SchemeKind::spline, 12, 1, -2), Catch::Contains("stragglers (-2)"));
+  CHECK_THROWS_WITH(workers_for_adversaries(SchemeKind::spline, 0, 1, 0), Catch::Contains("num_queries (0)"));
+}

@@ -56,5 +56,26 @@ void check_adversary_budget(const CodeParams& p) {
                                    (2 * e + 1) * k));
 }
 
+/// The fewest workers per group with which `scheme` decodes K queries despite E wrong answers
+/// and S stragglers, as check_adversary_budget counts them: spline and Berrut K + 2E + S (the
+/// K + 2E answers a decode needs, plus S that may be missing; a minimum for the detector to run,
+/// not an accuracy guarantee); replication (2E + 1 + S) K (every query keeps a majority of 2E + 1
+/// copies whichever S are missing); uncoded K when E = S = 0, else -1 (it cannot). ApproxIFER's
+/// count for its Berrut locator is 2K + 2E + S - 1. Throws nercc::invalid_argument naming a
+/// negative argument or K < 1. Thread-safe (pure).
+inline Index workers_for_adversaries(SchemeKind scheme, Index num_queries, Index num_adversaries, Index stragglers) {
+  using detail::message;
+  if (num_queries < 1) throw invalid_argument(message("num_queries (", num_queries, ") must be >= 1"));
+  if (num_adversaries < 0) throw invalid_argument(message("num_adversaries (", num_adversaries, ") must be >= 0"));
+  if (stragglers < 0) throw invalid_argument(message("stragglers (", stragglers, ") must be >= 0"));
+  switch (scheme) {
+    case SchemeKind::spline:
+    case SchemeKind::berrut: return num_queries + 2 * num_adversaries + stragglers;
+    case SchemeKind::replication: return (2 * num_adversaries + 1 + stragglers) * num_queries;
+    case SchemeKind::uncoded: return num_adversaries == 0 && stragglers == 0 ? num_queries : -1;
+  }
+  throw invalid_argument(message("scheme (", int(scheme), ") is not a SchemeKind"));
+}
+
 }  // namespace robust
 NERCC_NAMESPACE_END
