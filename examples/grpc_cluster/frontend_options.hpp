@@ -60,7 +60,43 @@ Fashion-MNIST queries on the same N LeNet5 worker processes, in rounds.
   --quiet                 no progress output
 )";
 
-struct FrontendArgs {
+/// The flags the cluster's drivers share: the served LeNet5, where its weights and the data
+/// are, the worker executable, the injected delays' seed and the fallback's training images.
+struct ClusterModelFlags {
+  std::int64_t fallback_train = 0;
+  bool fallback_train_set = false;  ///< --fallback-train was given: --smoke keeps it
+  std::string model = "lenet5";
+  std::string cache_dir, data_dir;
+  std::string worker_bin = NERCC_GRPC_WORKER_PATH;
+  std::uint64_t seed = 1;
+
+  /// Takes v when flag is one of these flags; false otherwise.
+  bool parse_model_flag(const std::string& flag, const std::string& v) {
+    if (flag == "--fallback-train") {
+      fallback_train = parse_integer(flag, v, 0);
+      fallback_train_set = true;
+    } else if (flag == "--model") model = v;
+    else if (flag == "--cache-dir") cache_dir = v;
+    else if (flag == "--data-dir") data_dir = v;
+    else if (flag == "--worker-bin") worker_bin = v;
+    else if (flag == "--seed") seed = std::uint64_t(parse_integer(flag, v));
+    else return false;
+    return true;
+  }
+  /// --smoke: the smoke LeNet5, its fallback distilled on 4000 images unless --fallback-train said.
+  void smoke_model() {
+    model = "smoke";
+    if (!fallback_train_set) fallback_train = 4000;
+  }
+  /// Checks the model name; a smoke model without a cache directory gets out/cache (never the
+  /// user's cache).
+  void finish_model_flags(const std::string& out) {
+    model_config(model);
+    if (model == "smoke" && cache_dir.empty()) cache_dir = out + "/cache";
+  }
+};
+
+struct FrontendArgs : ClusterModelFlags {
   std::string out = ".";
   std::vector<std::string> policies;  // empty: all
   std::vector<double> ratios = {1, 1.25, 1.5, 2, 3};
@@ -76,11 +112,6 @@ struct FrontendArgs {
   double group_timeout_ms = 25;
   double kill_at = 0.33;
   int kill_worker = 1;
-  std::int64_t fallback_train = 0;
-  std::string model = "lenet5";
-  std::string cache_dir, data_dir;
-  std::string worker_bin = NERCC_GRPC_WORKER_PATH;
-  std::uint64_t seed = 1;
   bool progress = true;
   LatencyParams latency;
 
@@ -96,12 +127,11 @@ struct FrontendArgs {
 
 inline FrontendArgs parse_frontend_args(int argc, char** argv) {
   FrontendArgs a;
-  bool fallback_train_set = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (common_flag(flag, frontend_usage, a.progress)) continue;
     if (flag == "--smoke") {
-      a.model = "smoke";
+      a.smoke_model();
       a.coded_queries = 2;
       a.ratios = {1, 2};
       a.queries = 60;
@@ -109,7 +139,6 @@ inline FrontendArgs parse_frontend_args(int argc, char** argv) {
       a.rate = 200;
       a.kill_at = 0.5;
       a.deadline_ms = 200;
-      if (!fallback_train_set) a.fallback_train = 4000;
       continue;
     }
     if (flag == "--long") {
@@ -120,7 +149,7 @@ inline FrontendArgs parse_frontend_args(int argc, char** argv) {
     }
     if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value (or is unknown)");
     const std::string v = argv[++i];
-    if (a.latency.parse(flag, v)) continue;
+    if (a.latency.parse(flag, v) || a.parse_model_flag(flag, v)) continue;
     if (flag == "--out") a.out = v;
     else if (flag == "--policies") a.policies = split_list(v, ',');
     else if (flag == "--ratios") a.ratios = parse_real_list(flag, v);
@@ -136,14 +165,6 @@ inline FrontendArgs parse_frontend_args(int argc, char** argv) {
     else if (flag == "--group-timeout-ms") a.group_timeout_ms = parse_real(flag, v);
     else if (flag == "--kill-at") a.kill_at = parse_real(flag, v);
     else if (flag == "--kill-worker") a.kill_worker = int(parse_integer(flag, v));
-    else if (flag == "--fallback-train") {
-      a.fallback_train = parse_integer(flag, v, 0);
-      fallback_train_set = true;
-    } else if (flag == "--model") a.model = v;
-    else if (flag == "--cache-dir") a.cache_dir = v;
-    else if (flag == "--data-dir") a.data_dir = v;
-    else if (flag == "--worker-bin") a.worker_bin = v;
-    else if (flag == "--seed") a.seed = std::uint64_t(parse_integer(flag, v));
     else throw std::invalid_argument("unknown option " + flag);
   }
   if (a.coded_queries < 1 || a.coded_queries > 64) throw std::invalid_argument("--coded-queries must lie in [1, 64]");
@@ -169,8 +190,7 @@ inline FrontendArgs parse_frontend_args(int argc, char** argv) {
   if (a.kill_at >= 1) throw std::invalid_argument("--kill-at must be < 1");
   if (a.kill_worker < 0 || a.kill_worker >= a.workers_at(*std::min_element(a.ratios.begin(), a.ratios.end())))
     throw std::invalid_argument("--kill-worker must lie in [0, the smallest N)");
-  model_config(a.model);
-  if (a.model == "smoke" && a.cache_dir.empty()) a.cache_dir = a.out + "/cache";
+  a.finish_model_flags(a.out);
   a.latency.validate();
   return a;
 }

@@ -7,6 +7,7 @@
 #include "../common/cli.hpp"
 
 #include "cluster_common.hpp"
+#include "frontend_options.hpp"
 #include "turn_result.hpp"
 
 #include <nercc/plan.hpp>
@@ -53,7 +54,7 @@ and floor, run every plan the planner found feasible on the workers, and compare
   --cache-dir DIR, --data-dir DIR, --worker-bin PATH, --seed N, --quiet: as nercc_grpc_frontend
 )";
 
-struct PlanCheckArgs {
+struct PlanCheckArgs : ClusterModelFlags {
   std::string out = ".";
   bool smoke = false;
   int coded_queries = 8;
@@ -68,11 +69,6 @@ struct PlanCheckArgs {
   int calibration_workers = 0;
   std::int64_t queries = 1500;
   int rounds = 2;
-  std::int64_t fallback_train = 0;
-  std::string model = "lenet5";
-  std::string cache_dir, data_dir;
-  std::string worker_bin = NERCC_GRPC_WORKER_PATH;
-  std::uint64_t seed = 1;
   bool progress = true;
   LatencyParams latency;
 
@@ -83,13 +79,12 @@ struct PlanCheckArgs {
 
 inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
   PlanCheckArgs a;
-  bool fallback_train_set = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (common_flag(flag, plan_check_usage, a.progress)) continue;
     if (flag == "--smoke") {
       a.smoke = true;
-      a.model = "smoke";
+      a.smoke_model();
       a.coded_queries = 2;
       a.coded_workers = {3, 4};
       a.slo_ms = {40};
@@ -99,12 +94,11 @@ inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
       a.calibration_queries = 400;
       a.queries = 200;
       a.rounds = 1;
-      if (!fallback_train_set) a.fallback_train = 4000;
       continue;
     }
     if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value (or is unknown)");
     const std::string v = argv[++i];
-    if (a.latency.parse(flag, v)) continue;
+    if (a.latency.parse(flag, v) || a.parse_model_flag(flag, v)) continue;
     if (flag == "--out") a.out = v;
     else if (flag == "--coded-queries") a.coded_queries = int(parse_integer(flag, v));
     else if (flag == "--max-redundancy") a.max_redundancy = parse_real(flag, v);
@@ -120,14 +114,6 @@ inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
     else if (flag == "--calibration-workers") a.calibration_workers = int(parse_integer(flag, v, 0));
     else if (flag == "--queries") a.queries = parse_integer(flag, v);
     else if (flag == "--rounds") a.rounds = int(parse_integer(flag, v));
-    else if (flag == "--fallback-train") {
-      a.fallback_train = parse_integer(flag, v, 0);
-      fallback_train_set = true;
-    } else if (flag == "--model") a.model = v;
-    else if (flag == "--cache-dir") a.cache_dir = v;
-    else if (flag == "--data-dir") a.data_dir = v;
-    else if (flag == "--worker-bin") a.worker_bin = v;
-    else if (flag == "--seed") a.seed = std::uint64_t(parse_integer(flag, v));
     else throw std::invalid_argument("unknown option " + flag);
   }
   if (a.coded_queries < 1 || a.coded_queries > 32) throw std::invalid_argument("--coded-queries must lie in [1, 32]");
@@ -148,8 +134,7 @@ inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
     throw std::invalid_argument("--calibration-workers must be <= floor(R K) workers");
   if (a.queries < 1 || a.queries > 1000000) throw std::invalid_argument("--queries must lie in [1, 1e6]");
   if (a.rounds < 1 || a.rounds > 100) throw std::invalid_argument("--rounds must lie in [1, 100]");
-  model_config(a.model);
-  if (a.model == "smoke" && a.cache_dir.empty()) a.cache_dir = a.out + "/cache";
+  a.finish_model_flags(a.out);
   a.latency.validate();
   return a;
 }
