@@ -90,8 +90,7 @@ int run(const FrontendArgs& a) {
     std::fprintf(stderr, "%zu configurations x %d rounds = %zu turns of %lld queries at %g q/s on %d worker processes\n",
                  results.size(), a.rounds, turns, (long long)a.queries, a.rate, a.max_workers());
 
-  // Each worker's lifetime: the serving time of every turn plus generous room for start-ups and drains.
-  const double lifetime = double(a.queries) * double(turns) / a.rate + 2.0 * double(turns) + 600.0;
+  const double lifetime = a.worker_lifetime_s(turns);
   WorkerPool pool(a.worker_bin, worker_argvs(a.max_workers(), a.model, a.cache_dir, a.seed, lifetime, a.latency), 300.0);
   const auto serve_start = SteadyClock::now();
   std::size_t done = 0;

@@ -117,6 +117,11 @@ struct FrontendArgs : ClusterModelFlags {
 
   /// N for a redundancy: K x ratio (checked to be an integer by parse_frontend_args).
   int workers_at(double ratio) const { return int(std::lround(ratio * coded_queries)); }
+  /// A worker's lifetime for a sweep of `turns` turns: their serving time plus generous room for
+  /// start-ups and drains (a worker outliving a crashed front end stops by itself).
+  double worker_lifetime_s(std::size_t turns) const {
+    return double(queries) * double(turns) / rate + 2.0 * double(turns) + 600.0;
+  }
   /// Worker processes the sweep needs: N at the largest redundancy.
   int max_workers() const {
     int n = 0;

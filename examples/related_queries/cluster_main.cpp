@@ -257,7 +257,7 @@ int run(const Args& args) {
   if (a.progress)
     std::fprintf(stderr, "%zu configurations x %d rounds = %zu turns of %lld queries at %g q/s on %d worker processes\n",
                  results.size(), a.rounds, turns, (long long)a.queries, a.rate, a.max_workers());
-  const double lifetime = double(a.queries) * double(turns) / a.rate + 2.0 * double(turns) + 600.0;
+  const double lifetime = a.worker_lifetime_s(turns);
   nercc_cluster::WorkerPool pool(a.worker_bin,
                                  nercc_cluster::worker_argvs(a.max_workers(), model_file, "", a.seed, lifetime, a.latency),
                                  300.0);
