@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <limits>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -431,4 +433,92 @@ TEST_CASE("NaN in the calibration data is reported as the data's, not the model'
   CHECK_THROWS_WITH(nercc::tune_lambdas(p, calibration, model), Catch::Matchers::Contains("calibration row 17"));
   const auto batches = [&](Index b) { return RowMatrix<double>(calibration.middleRows(b * 8 % 32, 8)); };
   CHECK_THROWS_WITH(nercc::tune_lambdas(p, batches, model), Catch::Matchers::Contains("calibration batch 2 row 1"));
+}
+
+TEST_CASE("warm start off: the same search as before, bit for bit", "[tune][warm]") {
+  auto p = base_params(8, 40, 4);
+  const SmoothBatches batches{p.code.resolved_query_points(), 1};
+  NoisyWorkers a{0.1, p.batches * p.code.num_workers}, b{0.1, p.batches * p.code.num_workers};
+  const auto plain = nercc::tune_lambdas(p, batches, a);
+  p.warm_lambda_enc = 1e-3;  // ignored while warm_start is false
+  p.warm_lambda_dec = 1e-3;
+  p.warm_start_radius = 4;
+  const auto off = nercc::tune_lambdas(p, batches, b);
+  REQUIRE(off.table.size() == plain.table.size());
+  for (std::size_t i = 0; i < off.table.size(); ++i) {
+    CHECK(off.table[i].lambda_enc == plain.table[i].lambda_enc);
+    CHECK(off.table[i].lambda_dec == plain.table[i].lambda_dec);
+    CHECK(off.table[i].mse.mean == plain.table[i].mse.mean);
+  }
+  CHECK(off.model_calls == plain.model_calls);
+}
+
+TEST_CASE("warm start at a good prediction: the same or a better objective in fewer evaluations", "[tune][warm]") {
+  auto p = base_params(8, 40, 4);
+  const SmoothBatches batches{p.code.resolved_query_points(), 1};
+  NoisyWorkers cold_model{0.1, p.batches * p.code.num_workers};
+  const auto cold = nercc::tune_lambdas(p, batches, cold_model);
+  // The prediction: the coarse-grid pair the cold search refined from, off by a factor of 2
+  // (a selector's prediction is near, not exact).
+  const nercc::TuneEntry* coarse_best = nullptr;
+  for (const auto& e : cold.table)
+    if (e.round == 0 && (coarse_best == nullptr || e.mse.mean < coarse_best->mse.mean)) coarse_best = &e;
+  REQUIRE(coarse_best != nullptr);
+  REQUIRE(coarse_best->lambda_dec > 0.0);  // noisy workers: decoder smoothing matters (test above)
+  nercc::TuneParams warm_params = p;
+  warm_params.warm_start = true;
+  warm_params.warm_lambda_enc = 2.0 * coarse_best->lambda_enc;
+  warm_params.warm_lambda_dec = 2.0 * coarse_best->lambda_dec;
+  warm_params.warm_start_radius = 1;
+  NoisyWorkers warm_model{0.1, p.batches * p.code.num_workers};
+  const auto warm = nercc::tune_lambdas(warm_params, batches, warm_model);
+  CHECK(warm.mse.mean <= cold.mse.mean);
+  CHECK(warm.model_calls < cold.model_calls);
+  CHECK(warm.table.size() < cold.table.size());
+  // The coarse grid is cut to 0 and three values per axis around the prediction.
+  Index coarse = 0;
+  for (const auto& e : warm.table) coarse += e.round == 0 ? 1 : 0;
+  CHECK(coarse <= 16);
+  CHECK(warm.model_calls <= warm_params.max_model_calls);
+}
+
+TEST_CASE("warm start: the coarse window around a predicted lambda", "[tune][warm]") {
+  auto p = base_params(4, 8, 0);
+  p.lambda_min = 1e-6;
+  p.lambda_max = 1e-2;
+  p.grid_points = 5;  // 1e-6, 1e-5, 1e-4, 1e-3, 1e-2
+  p.refine_rounds = 0;
+  p.warm_start = true;
+  p.warm_lambda_enc = 0.0;     // nearest: the smallest value
+  p.warm_lambda_dec = 1.5e-4;  // nearest: 1e-4
+  p.warm_start_radius = 1;
+  const auto r = nercc::tune_lambdas(p, random_rows(64, 5), smooth_model);
+  std::set<double> enc, dec;
+  for (const auto& e : r.table) enc.insert(e.lambda_enc), dec.insert(e.lambda_dec);
+  REQUIRE(enc.size() == 3);
+  CHECK(*enc.begin() == 0.0);
+  CHECK(*enc.rbegin() == Approx(1e-5));
+  REQUIRE(dec.size() == 4);
+  CHECK(*std::next(dec.begin()) == Approx(1e-5));
+  CHECK(*dec.rbegin() == Approx(1e-3));
+  CHECK(r.model_calls == 1 + 3);
+}
+
+TEST_CASE("warm start: bad fields are named", "[tune][warm][errors]") {
+  auto p = base_params(4, 8, 0);
+  p.warm_start = true;
+  p.warm_lambda_enc = -1.0;
+  CHECK_THROWS_WITH(p.validate(), Catch::Contains("warm_lambda_enc"));
+  p.warm_lambda_enc = 0.0;
+  p.warm_lambda_dec = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(p.validate(), Catch::Contains("warm_lambda_dec"));
+  p.warm_lambda_dec = 0.0;
+  p.warm_start_radius = -1;
+  CHECK_THROWS_WITH(p.validate(), Catch::Contains("warm_start_radius"));
+  // A warm start needs fewer calls: a budget below the full coarse grid's is accepted.
+  p.warm_start_radius = 1;
+  p.max_model_calls = 5;  // reference, 0 and three grid values
+  CHECK_NOTHROW(p.validate());
+  p.warm_start = false;
+  CHECK_THROWS_WITH(p.validate(), Catch::Contains("max_model_calls"));
 }

@@ -10,6 +10,7 @@
 #include <nercc/schemes.hpp>
 #include <nercc/tune/sampling.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -91,6 +92,21 @@ struct TuneParams {
   /// points worker k computes query k exactly (the runtime can release it early, and the
   /// planner enumerates early release for the entry). Needs worker_spreads.
   bool systematic = false;
+  /// Warm start (for example from the selector's predicted lambdas, <nercc/select/verify.hpp>):
+  /// the coarse grid keeps, on each axis, 0 and the grid values within warm_start_radius grid
+  /// steps of the one nearest (in log lambda) to the predicted value (warm_lambda_enc on the
+  /// lambda_enc axis, warm_lambda_dec on the other; a predicted 0 is nearest to the smallest),
+  /// so fewer lambda_enc values cost model calls; refinement then runs as without it, between
+  /// the tried values. Off (the default): the whole coarse grid, as before.
+  bool warm_start = false;
+  double warm_lambda_enc = 0.0, warm_lambda_dec = 0.0;
+  Index warm_start_radius = 1;
+
+  /// Positive coarse-grid values the lambda_enc axis evaluates: grid_points, or with warm_start
+  /// at most 2 warm_start_radius + 1 of them.
+  Index coarse_grid_values() const {
+    return warm_start ? std::min(grid_points, 2 * warm_start_radius + 1) : grid_points;
+  }
 
   /// Throws nercc::invalid_argument naming the first invalid field.
   void validate() const {
@@ -139,8 +155,13 @@ struct TuneParams {
       throw invalid_argument("worker_spreads sets the worker points: leave code.worker_points empty");
     if (systematic && worker_spreads.empty())
       throw invalid_argument("systematic needs worker_spreads: the clustered worker points put worker k at query point k");
+    if (!(warm_lambda_enc >= 0.0 && std::isfinite(warm_lambda_enc)))
+      throw invalid_argument(message("warm_lambda_enc (", warm_lambda_enc, ") must be finite and >= 0"));
+    if (!(warm_lambda_dec >= 0.0 && std::isfinite(warm_lambda_dec)))
+      throw invalid_argument(message("warm_lambda_dec (", warm_lambda_dec, ") must be finite and >= 0"));
+    if (warm_start_radius < 0) throw invalid_argument(message("warm_start_radius (", warm_start_radius, ") must be >= 0"));
     // The reference call, then one per coarse lambda_enc: 0 and the grid, or 0 alone without lambdas.
-    const Index coarse_calls = facts.has_lambdas && !systematic ? grid_points + 2 : 2;
+    const Index coarse_calls = facts.has_lambdas && !systematic ? coarse_grid_values() + 2 : 2;
     if (max_model_calls < coarse_calls)
       throw invalid_argument(message("max_model_calls (", max_model_calls, ") must be >= ", coarse_calls,
                                      " (the reference call and one per coarse lambda_enc)"));

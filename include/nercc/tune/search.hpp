@@ -82,7 +82,10 @@ class LambdaSearch {
                                                                      double(i) / double(p_.grid_points - 1)));
     }
     const std::vector<double> zero{0.0};
-    evaluate_grid(p_.systematic ? zero : axis, axis, 0);
+    if (p_.warm_start)
+      evaluate_grid(p_.systematic ? zero : warm_window(axis, p_.warm_lambda_enc), warm_window(axis, p_.warm_lambda_dec), 0);
+    else
+      evaluate_grid(p_.systematic ? zero : axis, axis, 0);
     if constexpr (Scheme::has_lambdas) {
       for (Index round = 1; round <= p_.refine_rounds; ++round) {
         const TuneEntry& best = table_[best_index()];
@@ -223,6 +226,20 @@ class LambdaSearch {
     for (std::size_t i = 1; i < table_.size(); ++i)
       if (tune_key(p_.metric, table_[i]) < tune_key(p_.metric, table_[best])) best = i;
     return best;
+  }
+
+  // The warm start's coarse axis: 0, and the grid values (axis[1..]) within warm_start_radius
+  // steps of the one nearest to `predicted` in log lambda (a predicted 0: the smallest).
+  std::vector<double> warm_window(const std::vector<double>& axis, double predicted) const {
+    std::size_t centre = 1;
+    if (predicted > 0.0)
+      for (std::size_t j = 2; j < axis.size(); ++j)
+        if (std::abs(std::log(axis[j] / predicted)) < std::abs(std::log(axis[centre] / predicted))) centre = j;
+    const std::size_t r = std::size_t(p_.warm_start_radius);
+    std::vector<double> window{0.0};
+    for (std::size_t j = std::max<std::size_t>(1, centre > r ? centre - r : 1); j < axis.size() && j <= centre + r; ++j)
+      window.push_back(axis[j]);
+    return window;
   }
 
   // The distinct values tried on one axis (&pair::first: lambda_enc), ascending.
