@@ -504,3 +504,267 @@ TEST_CASE("plan: hedged requests: a query answers at min(its replicas, delay + a
     CHECK(sim.p50 == Approx(p.p50).epsilon(0.05));
   }
 }
+
+TEST_CASE("plan: E wrong answers: equals the brute force; every plan can outvote E", "[plan][planner][adversaries]") {
+  std::mt19937_64 g(47);
+  int same = 0, feasible = 0;
+  const int instances = 30;
+  for (int i = 0; i < instances; ++i) {
+    auto inst = plan_checks::random_instance(g);
+    inst.request.grid.num_queries = {1, 2, 4, 6};
+    inst.request.grid.max_workers_per_set = 14;
+    inst.request.num_adversaries = 1 + i % 2;
+    inst.request.decode = {0.0002, 1e-6};
+    const auto table = plan_checks::synthetic_accuracy(inst.request.grid.num_queries);
+    const PlanResult fast = plan(inst.request, inst.model, table);
+    const std::vector<Plan> slow = plan_checks::brute_force(inst.request, inst.model, table);
+    CAPTURE(i, fast.message);
+    REQUIRE(fast.plans.size() == slow.size());
+    bool all = true;
+    for (std::size_t j = 0; j < slow.size(); ++j)
+      all = all && plan_checks::same_config(fast.plans[j], slow[j]) && fast.plans[j].cost == slow[j].cost;
+    same += all ? 1 : 0;
+    feasible += slow.empty() ? 0 : 1;
+    // Every enumerated configuration, feasible or not, meets the budget as the decoder counts it.
+    const Index e = inst.request.num_adversaries;
+    const detail::Enumeration en = detail::enumerate(inst.request, inst.model, table);
+    REQUIRE(!en.candidates.empty());
+    for (const detail::Candidate& c : en.candidates) {
+      const Plan& p = c.plan;
+      INFO(nercc::to_string(p.scheme) << " K=" << p.num_queries << " N=" << p.num_workers << " quorum " << p.quorum);
+      CHECK(p.num_adversaries == e);
+      CHECK(p.scheme != SchemeKind::uncoded);
+      CHECK(p.deadline == 0.0);
+      CHECK_FALSE(p.early_release);
+      CHECK(p.hedge_delay == 0.0);
+      if (p.scheme == SchemeKind::replication) {
+        CHECK(p.num_workers >= (2 * e + 1) * p.num_queries);
+        CHECK(p.rel_acc == 1.0);
+      } else {
+        CHECK(p.quorum >= p.num_queries + 2 * e);  // S = N - quorum stragglers on top of the 2E
+        CHECK(p.rel_acc == table.lookup(p.scheme, p.num_queries, p.num_workers, p.quorum - e)->rel_acc);
+      }
+    }
+  }
+  CHECK(same == instances);
+  CHECK(feasible > instances / 4);
+  CHECK(feasible < instances);
+}
+
+TEST_CASE("plan: E = 0 is today's planner; E > 0 costs more and never returns uncoded", "[plan][planner][adversaries]") {
+  const StragglerModel model = plan_checks::example_stragglers();
+  const auto table = plan_checks::synthetic_accuracy({1, 2, 4, 8, 12});
+  PlanRequest r = plan_checks::example_request();
+  r.accuracy_floor = 0.9;
+  const PlanResult base = plan(r, model, table);
+  PlanRequest zero = r;
+  zero.num_adversaries = 0;
+  zero.robust_decode = {3.0, 2.0};  // unused at E = 0
+  const PlanResult same = plan(zero, model, table);
+  REQUIRE(!base.plans.empty());
+  REQUIRE(same.plans.size() == base.plans.size());
+  for (std::size_t j = 0; j < base.plans.size(); ++j) {
+    CHECK(plan_checks::same_config(same.plans[j], base.plans[j]));
+    CHECK(same.plans[j].p_slo == base.plans[j].p_slo);
+    CHECK(same.plans[j].explanation == base.plans[j].explanation);
+  }
+  for (Index e : {1, 2}) {
+    PlanRequest adv = r;
+    adv.num_adversaries = e;
+    adv.slo_seconds = 0.08;
+    const PlanResult out = plan(adv, model, table);
+    REQUIRE(!out.plans.empty());
+    CHECK(out.plans.front().cost >= base.plans.front().cost);
+    for (const Plan& p : out.plans) {
+      CHECK(p.scheme != SchemeKind::uncoded);
+      CHECK(p.explanation.find("outvotes " + std::to_string(e)) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("plan: replication outvotes E with 2E + 1 copies: the law and simulate() agree",
+          "[plan][planner][adversaries][simulate]") {
+  // The vote law against its closed form: N = 3K, every query 3 copies: P = v^{3K}; one query
+  // with a 4th copy: P(Bin(4, v) >= 3) = 4 v^3 (1 - v) + v^4 for it.
+  const Index k = 3;
+  for (double v : {0.1, 0.5, 0.93}) {
+    CHECK(detail::all_voted(detail::replica_counts(detail::worker_queries(SchemeKind::replication, k, 3 * k), k), v, 3) ==
+          Approx(std::pow(v, 3.0 * k)).epsilon(1e-12));
+    CHECK(detail::all_voted(detail::replica_counts(detail::worker_queries(SchemeKind::replication, k, 3 * k + 1), k), v,
+                            3) == Approx(std::pow(v, 3.0 * (k - 1)) * (4 * std::pow(v, 3) * (1 - v) + std::pow(v, 4)))
+                                      .epsilon(1e-12));
+    // E = 0 (one vote) is every query covered.
+    const auto reps = detail::replica_counts(detail::worker_queries(SchemeKind::replication, k, 2 * k + 1), k);
+    CHECK(detail::all_voted(reps, v, 1) == Approx(detail::all_covered(reps, v)).epsilon(1e-12));
+  }
+  PlanRequest r = plan_checks::example_request();
+  r.grid.schemes = {SchemeKind::replication};
+  r.grid.num_queries = {2};
+  r.grid.max_redundancy = 4.0;
+  r.arrival_rate = 400.0;
+  r.accuracy_floor = 0.0;
+  r.slo_seconds = 1.0;
+  r.num_adversaries = 1;
+  const StragglerModel model = plan_checks::example_stragglers();
+  const detail::Enumeration e = detail::enumerate(r, model, AccuracyTable{});
+  Index fewest = 100;
+  for (const detail::Candidate& c : e.candidates) fewest = std::min(fewest, c.plan.num_workers);
+  CHECK(fewest == 6);  // 2E + 1 = 3 copies of K = 2 queries
+  const PlanResult out = plan(r, model, AccuracyTable{});
+  REQUIRE(!out.plans.empty());
+  CHECK(out.plans.front().num_workers == 6);
+  for (Index n : {6, 7}) {
+    Plan p = predicted(candidate(e, SchemeKind::replication, 2, n, n, false, false), r);
+    INFO(detail::explain(p, r));
+    p.worker_sets *= 4;
+    const SimulationResult sim = simulate(p, r, model, {20000, 200, 19});
+    CAPTURE(p.p50, sim.p50, p.p99, sim.p99);
+    CHECK(sim.p99 == Approx(p.p99).epsilon(0.05));
+    CHECK(sim.p50 == Approx(p.p50).epsilon(0.05));
+  }
+  // Waiting for 3 copies is slower than for the first.
+  PlanRequest plain = r;
+  plain.num_adversaries = 0;
+  const detail::Enumeration e0 = detail::enumerate(plain, model, AccuracyTable{});
+  CHECK(predicted(candidate(e0, SchemeKind::replication, 2, 6, 6, false, false), plain).p99 >
+        1.2 * predicted(candidate(e0, SchemeKind::replication, 2, 6, 6, false, false), plain).p50);
+  CHECK(predicted(candidate(e, SchemeKind::replication, 2, 6, 6, false, false), r).p50 >
+        predicted(candidate(e0, SchemeKind::replication, 2, 6, 6, false, false), plain).p50);
+}
+
+TEST_CASE("plan: E > 0: the coded decode costs the robust decode's multiple", "[plan][planner][adversaries]") {
+  PlanRequest r = plan_checks::example_request();
+  r.grid.schemes = {SchemeKind::spline, SchemeKind::berrut};
+  r.grid.num_queries = {4};
+  r.grid.batch_sizes = {1};
+  r.grid.max_workers_per_set = 6;  // with E = 1: N = 6, quorum 6 only
+  r.accuracy_floor = 0.0;
+  r.slo_seconds = 1.0;
+  r.num_adversaries = 1;
+  const StragglerModel model = plan_checks::example_stragglers();
+  const auto table = plan_checks::synthetic_accuracy({4});
+  PlanRequest free_decode = r;
+  free_decode.decode = {};
+  r.decode = {0.001, 0.0};
+  const detail::Enumeration with = detail::enumerate(r, model, table), without = detail::enumerate(free_decode, model, table);
+  REQUIRE(with.candidates.size() == 2);
+  for (SchemeKind s : {SchemeKind::spline, SchemeKind::berrut}) {
+    const double factor = s == SchemeKind::spline ? 7.0 : 5.0;
+    const detail::Candidate a = candidate(with, s, 4, 6, 6, false, false), b = candidate(without, s, 4, 6, 6, false, false);
+    CHECK(a.codec == Approx(factor * 0.001).epsilon(1e-12));
+    // The codec time shifts every quantile by itself.
+    CHECK(predicted(a, r).p50 - predicted(b, free_decode).p50 == Approx(factor * 0.001).epsilon(1e-3));
+    CHECK(r.decode_seconds(s, 4, 6, 1) == Approx(factor * 0.001).epsilon(1e-12));
+  }
+  CHECK(r.decode_seconds(SchemeKind::replication, 4, 12, 1) == 0.001);
+}
+
+TEST_CASE("plan: the MSE ceiling: a regression workload's quality constraint", "[plan][planner][mse]") {
+  const StragglerModel model = plan_checks::example_stragglers();
+  // synthetic_accuracy sets MSE = 1 - RelAcc: without deadlines (whose RelAcc counts failed
+  // queries as wrong) max_mse = 1 - f picks what accuracy_floor = f picks.
+  std::mt19937_64 g(53);
+  int nonempty = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto inst = plan_checks::random_instance(g);
+    inst.request.grid.num_queries = {1, 2, 4, 6};
+    inst.request.grid.max_workers_per_set = 12;
+    inst.request.grid.deadline_levels.clear();
+    const double floor = 0.9 + 0.01 * (i % 8);
+    inst.request.accuracy_floor = floor;
+    const auto table = plan_checks::synthetic_accuracy(inst.request.grid.num_queries);
+    PlanRequest by_mse = inst.request;
+    by_mse.accuracy_floor = 0.0;
+    by_mse.max_mse = 1.0 - floor + 1e-12;
+    const PlanResult a = plan(inst.request, inst.model, table), b = plan(by_mse, inst.model, table);
+    CAPTURE(i, a.message, b.message);
+    REQUIRE(a.plans.size() == b.plans.size());
+    for (std::size_t j = 0; j < a.plans.size(); ++j) {
+      CHECK(plan_checks::same_config(a.plans[j], b.plans[j]));
+      CHECK(b.plans[j].mse <= by_mse.max_mse);
+      CHECK(b.plans[j].explanation.find("MSE") != std::string::npos);
+    }
+    nonempty += a.plans.empty() ? 0 : 1;
+  }
+  CHECK(nonempty > 5);
+  // Nothing reaches the ceiling: the binding constraint names it.
+  PlanRequest tight = plan_checks::example_request();
+  tight.accuracy_floor = 0.0;
+  tight.max_mse = 1e-9;
+  tight.grid.schemes = {SchemeKind::spline, SchemeKind::berrut};
+  const PlanResult none = plan(tight, model, plan_checks::synthetic_accuracy({1, 2, 4, 8, 12}));
+  CHECK(none.binding == Binding::accuracy);
+  CHECK(none.message.find("max_mse") != std::string::npos);
+}
+
+TEST_CASE("plan: deadline plans' MSE is over the answered queries, the fallback's at its MSE",
+          "[plan][planner][mse][early_release]") {
+  PlanRequest r = plan_checks::example_request();
+  r.grid.num_queries = {4};
+  r.grid.quorums = false;
+  r.grid.deadline_levels = {0.8};
+  r.arrival_rate = 400.0;
+  const StragglerModel model = plan_checks::example_stragglers();
+  const AccuracyTable table = systematic(plan_checks::synthetic_accuracy({4}));
+  const Index k = 4, n = 5;
+  for (const bool with_fallback : {false, true}) {
+    r.fallback = {};
+    if (with_fallback) r.fallback.mse = 0.3, r.fallback.seconds = 0.001;  // RelAcc unknown: a regression fallback
+    const detail::Enumeration e = detail::enumerate(r, model, table);
+    const detail::Candidate grace = candidate(e, SchemeKind::spline, k, n, n, true, true);
+    const detail::Candidate group = candidate(e, SchemeKind::spline, k, n, n, true, false);
+    CHECK(grace.plan.fallback == with_fallback);
+    const double v = model.cdf(grace.plan.deadline / detail::batch_latency(r, 1));
+    double sum_grace = 0.0, sum_group = 0.0, answered_grace = 0.0, answered_group = 0.0;
+    for (Index a = 0; a <= n; ++a) {
+      const double pmf = detail::binomial_upper_tail(n, a, v) - detail::binomial_upper_tail(n, a + 1, v);
+      if (a >= k) {
+        const double mse = table.lookup(SchemeKind::spline, k, n, a)->mse;
+        sum_grace += pmf * mse, sum_group += pmf * mse, answered_grace += pmf, answered_group += pmf;
+        continue;
+      }
+      const double own = double(a) / double(n);  // exact, error 0
+      answered_grace += pmf * own;
+      if (with_fallback) {
+        sum_grace += pmf * (1.0 - own) * 0.3, answered_grace += pmf * (1.0 - own);
+        sum_group += pmf * 0.3, answered_group += pmf;
+      }
+    }
+    CHECK(grace.plan.mse == Approx(sum_grace / answered_grace).epsilon(1e-9));
+    CHECK(group.plan.mse == Approx(sum_group / answered_group).epsilon(1e-9));
+    if (with_fallback) CHECK(std::isnan(grace.plan.rel_acc));
+    const detail::Candidate baseline = candidate(e, SchemeKind::uncoded, k, k, k, true, true);
+    CHECK(baseline.plan.mse == Approx(with_fallback ? (1.0 - v) * 0.3 : 0.0).margin(1e-12));
+  }
+}
+
+TEST_CASE("plan: num_adversaries and max_mse validation names the fields", "[plan][planner][errors][adversaries]") {
+  const StragglerModel model = plan_checks::example_stragglers();
+  auto with = [&](auto change) {
+    PlanRequest r = plan_checks::example_request();
+    change(r);
+    return [r, &model] { plan(r, model, AccuracyTable{}); };
+  };
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.num_adversaries = -1; }), "num_adversaries (-1) must be >= 0");
+  // Spline needs K + 2E <= min(3K, 36): E = 20 fits no K of {1, 2, 4, 8, 12}.
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.num_adversaries = 20; }),
+                             "num_adversaries (20) is too large for the grid");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.num_adversaries = 20; }), "grid.max_workers_per_set (36)");
+  // Uncoded alone cannot outvote anything.
+  plan_checks::throws_naming(with([](PlanRequest& r) {
+                               r.grid.schemes = {SchemeKind::uncoded};
+                               r.num_adversaries = 1;
+                             }),
+                             "num_adversaries (1) is too large for the grid");
+  // Replication alone within 2K workers: 3 copies do not fit.
+  plan_checks::throws_naming(with([](PlanRequest& r) {
+                               r.grid.schemes = {SchemeKind::replication};
+                               r.grid.max_redundancy = 2.0;
+                               r.num_adversaries = 1;
+                             }),
+                             "grid.max_redundancy (2)");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.max_mse = 0.0; }), "max_mse (0)");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.fallback.mse = -1.0; }), "fallback.mse (-1)");
+  plan_checks::throws_naming(with([](PlanRequest& r) { r.robust_decode.spline_factor = 0.0; }),
+                             "robust_decode.spline_factor (0)");
+}

@@ -31,6 +31,21 @@
 // workers), so its first answer comes at min(X_replicas, d + X'), X' an independent slowdown.
 // The model assumes such a worker is free (the set runs N calls, and by d most answered) and
 // that the hedge budget never refuses a backup (to_runtime_params sets it to every call).
+//
+// Wrong answers (PlanRequest::num_adversaries = E > 0). A configuration is kept only when it
+// can outvote E wrong answers as robust::workers_for_adversaries counts them: spline and Berrut
+// decide at a quorum of at least K + 2E answers (S = N - quorum stragglers on top), and their
+// accuracy is the table's at quorum - E answers (the decode after the E wrong ones are dropped);
+// replication needs 2E + 1 copies of every query and decides a query at its (2E + 1)-th answer
+// (a majority of its copies agrees whichever E are wrong); uncoded cannot. Only quorum rules
+// with group release are enumerated (an early exact answer or a deadline's partial set could be
+// the wrong one), and the coded decode costs PlanRequest::robust_decode times the plain one.
+//
+// Quality. accuracy_floor bounds RelAcc (argmax agreement: classifiers); max_mse bounds the
+// mean squared error per output element against the served model's outputs (regression
+// workloads; calibrate() with TuneParams::metric = TuneMetric::mse measures it). A plan's MSE is
+// over its answered queries: decoded ones at the table's MSE, exact ones at 0, the fallback's at
+// FallbackModel::mse.
 #pragma once
 
 #include <nercc/config.hpp>
@@ -39,6 +54,7 @@
 #include <nercc/plan/accuracy.hpp>
 #include <nercc/plan/profile.hpp>
 #include <nercc/plan/straggler.hpp>
+#include <nercc/robust/adversary_budget.hpp>
 #include <nercc/schemes.hpp>
 
 #include <algorithm>
@@ -86,11 +102,27 @@ struct PlanGrid {
 };
 
 /// A cheap model at the front end that answers the queries a deadline plan leaves unanswered.
+/// It is present when either of its quality figures is known.
 struct FallbackModel {
-  /// Its RelAcc against the served model (argmax agreement); NaN: no fallback.
+  /// Its RelAcc against the served model (argmax agreement); NaN: unknown.
   double rel_acc = std::numeric_limits<double>::quiet_NaN();
   double seconds = 0.0;  ///< its latency per query, added to the deadline
-  bool enabled() const { return !std::isnan(rel_acc); }
+  /// Its MSE per output element against the served model; NaN: unknown (a plan that uses it
+  /// then fails a finite PlanRequest::max_mse).
+  double mse = std::numeric_limits<double>::quiet_NaN();
+  bool enabled() const { return !std::isnan(rel_acc) || !std::isnan(mse); }
+};
+
+/// The robust decode's time (num_adversaries > 0) as a multiple of the plain decode's, per
+/// coded scheme. Defaults: BM_RobustDecode, E = 1 at (N, K) = (27, 12), d = 784 (about 7x the
+/// spline decode, 5x Berrut's, of a never-seen answered set). Replication's vote compares
+/// copies: its decode cost is unchanged.
+struct RobustDecodeCost {
+  double spline_factor = 7.0;
+  double berrut_factor = 5.0;
+  double factor(SchemeKind s) const {
+    return s == SchemeKind::spline ? spline_factor : s == SchemeKind::berrut ? berrut_factor : 1.0;
+  }
 };
 
 /// What plan() must satisfy, and the measurements it plans from.
@@ -99,6 +131,12 @@ struct PlanRequest {
   double slo_quantile = 0.99;    ///< q of the SLO "q-quantile of query latency <= slo_seconds"
   double slo_seconds = 0.1;
   double accuracy_floor = 0.0;   ///< RelAcc floor; <= 0: accuracy is not constrained
+  /// MSE ceiling per output element against the served model (regression workloads, where
+  /// argmax agreement means nothing); +infinity: not constrained. See the file comment.
+  double max_mse = std::numeric_limits<double>::infinity();
+  /// E: wrong answers every group must outvote; 0 plans as if every answer were right.
+  Index num_adversaries = 0;
+  RobustDecodeCost robust_decode;  ///< used when num_adversaries > 0
   double worker_price = 1.0;     ///< per provisioned worker (per worker-second gives cost per second)
   Index pool_size = 256;         ///< most workers that may be provisioned
   /// Profiled latency per worker batch size (profile()); the median is used.
@@ -141,12 +179,42 @@ struct PlanRequest {
     for (std::size_t i = 0; i < grid.deadline_levels.size(); ++i)
       if (!(grid.deadline_levels[i] > 0.0 && grid.deadline_levels[i] < 1.0))
         throw invalid_argument(message("grid.deadline_levels[", i, "] (", grid.deadline_levels[i], ") must lie in (0, 1)"));
-    if (fallback.enabled() && !(fallback.rel_acc >= 0.0 && fallback.rel_acc <= 1.0))
-      throw invalid_argument(message("fallback.rel_acc (", fallback.rel_acc, ") must lie in [0, 1] (NaN: no fallback)"));
+    if (!std::isnan(fallback.rel_acc) && !(fallback.rel_acc >= 0.0 && fallback.rel_acc <= 1.0))
+      throw invalid_argument(message("fallback.rel_acc (", fallback.rel_acc, ") must lie in [0, 1] (NaN: unknown)"));
+    if (!std::isnan(fallback.mse) && !(fallback.mse >= 0.0 && std::isfinite(fallback.mse)))
+      throw invalid_argument(message("fallback.mse (", fallback.mse, ") must be finite and >= 0 (NaN: unknown)"));
+    if (!(max_mse > 0.0))
+      throw invalid_argument(message("max_mse (", max_mse, ") must be > 0 (+infinity: not constrained)"));
+    if (!(robust_decode.spline_factor > 0.0 && std::isfinite(robust_decode.spline_factor)))
+      throw invalid_argument(message("robust_decode.spline_factor (", robust_decode.spline_factor, ") must be finite and > 0"));
+    if (!(robust_decode.berrut_factor > 0.0 && std::isfinite(robust_decode.berrut_factor)))
+      throw invalid_argument(message("robust_decode.berrut_factor (", robust_decode.berrut_factor, ") must be finite and > 0"));
     if (!(fallback.seconds >= 0.0 && std::isfinite(fallback.seconds)))
       throw invalid_argument(message("fallback.seconds (", fallback.seconds, ") must be finite and >= 0"));
     if (grid.max_workers_per_set < 1)
       throw invalid_argument(message("grid.max_workers_per_set (", grid.max_workers_per_set, ") must be >= 1"));
+    if (num_adversaries < 0) throw invalid_argument(message("num_adversaries (", num_adversaries, ") must be >= 0"));
+    if (num_adversaries > 0) {
+      Index fewest = std::numeric_limits<Index>::max();
+      for (SchemeKind s : grid.schemes)
+        for (Index k : grid.num_queries) {
+          const Index needed = robust::workers_for_adversaries(s, k, num_adversaries, 0);
+          const Index most = std::min(grid.max_workers_per_set, Index(std::floor(grid.max_redundancy * double(k))));
+          if (needed > 0 && needed <= most) return;
+          if (needed > 0) fewest = std::min(fewest, needed);
+        }
+      throw invalid_argument(message(
+          "num_adversaries (", num_adversaries, ") is too large for the grid: no scheme of grid.schemes and K of ",
+          "grid.num_queries fits within grid.max_redundancy (", grid.max_redundancy, ") x K and grid.max_workers_per_set (",
+          grid.max_workers_per_set, ") workers",
+          fewest == std::numeric_limits<Index>::max() ? std::string() : message(" (the fewest it needs: ", fewest, ")")));
+    }
+  }
+
+  /// Front-end seconds to decode one batch of `scheme` (the robust decode's when num_adversaries > 0).
+  double decode_seconds(SchemeKind scheme, Index k, Index n, Index b) const {
+    const double plain = decode.seconds(k, n, b);
+    return num_adversaries > 0 ? plain * robust_decode.factor(scheme) : plain;
   }
 };
 
@@ -182,6 +250,7 @@ struct Plan {
   double lambda_enc = 0.0, lambda_dec = 0.0;
   OrderingMethod ordering = OrderingMethod::as_given;  ///< from the accuracy entry
   double worker_spread = 0.0;  ///< clustered worker points' spread from the accuracy entry; 0: default points
+  Index num_adversaries = 0;   ///< wrong answers it outvotes (the request's; CodeParams::num_adversaries)
   std::string explanation;
 };
 
@@ -421,6 +490,22 @@ inline double all_covered(const std::vector<Index>& replicas, double v) {
   return p;
 }
 
+/// P(every query has `votes` answers) when each worker has answered with probability v:
+/// prod_r P(Bin(r, v) >= votes)^replicas[r] (replication's majority of 2E + 1 copies).
+inline double all_voted(const std::vector<Index>& replicas, double v, Index votes) {
+  double p = 1.0;
+  for (std::size_t r = 0; r < replicas.size(); ++r) {
+    if (replicas[r] == 0) continue;
+    double below = 0.0, term = int_pow(1.0 - v, Index(r));  // P(Bin(r, v) = j), j = 0, 1, ...
+    for (Index j = 0; j < votes && j <= Index(r); ++j) {
+      below += term;
+      term = v < 1.0 ? term * double(Index(r) - j) / double(j + 1) * v / (1.0 - v) : 0.0;
+    }
+    p *= int_pow(std::max(0.0, 1.0 - below), replicas[r]);
+  }
+  return p;
+}
+
 /// The grid boundaries at or just above each deadline level, ascending, without repeats.
 inline std::vector<std::size_t> deadline_cuts(const SlowdownGrid& g, const std::vector<double>& levels) {
   std::vector<std::size_t> cuts;
@@ -451,9 +536,10 @@ inline bool systematic_entry(const AccuracyEntry& e) {
 /// Accuracy of a coded deadline rule of (scheme, K, N) at grid boundary `cut`: answers by the
 /// deadline are A ~ Bin(N, v[cut]); RelAcc = E[RelAcc(A); A >= K] plus, with early release,
 /// E[A / N; A < K] (the exact answers of an undecodable group), plus the fallback's RelAcc times
-/// the failed fraction; failed queries count as wrong without a fallback. MSE = E[MSE(A) | A >=
-/// K], lambdas of the most likely A >= K. `failure` gets the fraction of queries left without an
-/// answer. Empty when a count with probability above 1e-9 has no entry.
+/// the failed fraction; failed queries count as wrong without a fallback. MSE over the answered
+/// queries: E[MSE(A); A >= K] (exact answers of undecodable groups at 0, the fallback's at its
+/// MSE) over P(answered); lambdas of the most likely A >= K. `failure` gets the fraction of
+/// queries left without an answer. Empty when a count with probability above 1e-9 has no entry.
 inline std::optional<AccuracyEntry> deadline_accuracy(const AccuracyTable& table, const BinomialTails& tails,
                                                       SchemeKind scheme, Index k, Index n, std::size_t cut,
                                                       bool early, const FallbackModel& fallback, double& failure) {
@@ -479,8 +565,9 @@ inline std::optional<AccuracyEntry> deadline_accuracy(const AccuracyTable& table
                   out.worker_spread = e->worker_spread;
   }
   if (!(mass > 0.0)) return std::nullopt;
-  if (fallback.enabled()) out.rel_acc += failure * fallback.rel_acc;
-  out.mse = mse / mass;
+  double answered = 1.0 - failure;
+  if (fallback.enabled()) out.rel_acc += failure * fallback.rel_acc, mse += failure * fallback.mse, answered = 1.0;
+  out.mse = mse / answered;
   return out;
 }
 
@@ -528,7 +615,9 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
         p.rel_acc = acc->rel_acc, p.mse = acc->mse, p.lambda_enc = acc->lambda_enc, p.lambda_dec = acc->lambda_dec;
         p.ordering = acc->ordering, p.worker_spread = acc->worker_spread;
       }
-      c.accurate = r.accuracy_floor <= 0.0 || (acc && acc->rel_acc >= r.accuracy_floor);
+      c.accurate = (r.accuracy_floor <= 0.0 || (acc && acc->rel_acc >= r.accuracy_floor)) &&
+                   (std::isinf(r.max_mse) || (acc && acc->mse <= r.max_mse));
+      p.num_adversaries = r.num_adversaries;
       c.law = law;
       c.scale = bl.median;
       c.fallback_seconds = p.fallback ? r.fallback.seconds : 0.0;
@@ -539,32 +628,41 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
       p.total_workers = p.worker_sets * n;
       p.cost = double(p.total_workers) * r.worker_price;
       c.fits_pool = p.total_workers <= r.pool_size;
-      c.codec = r.encode.seconds(k, n, b) + r.decode.seconds(k, n, b);
+      c.codec = r.encode.seconds(k, n, b) + r.decode_seconds(scheme, k, n, b);
       e.candidates.push_back(c);
     }
   };
+  const Index adversaries = r.num_adversaries;
+  const bool byzantine = adversaries > 0;
   for (SchemeKind scheme : r.grid.schemes) {
     const SchemeFacts facts = scheme_facts(scheme);
     const bool cover = !facts.is_regression;  // decided once every query has an answer
     const int sk = int(scheme);
+    if (byzantine && robust::workers_for_adversaries(scheme, 1, adversaries, 0) < 0) continue;  // uncoded
     for (Index k : r.grid.num_queries) {
       const Index n_max = std::min(r.grid.max_workers_per_set, Index(std::floor(r.grid.max_redundancy * double(k))));
       for (Index n = k; n <= n_max; ++n) {
         if (facts.requires_workers_equal_queries && n != k) break;
         // Without coding, N = K is one configuration: keep it once, under the scheme that demands it.
         if (cover && !facts.requires_workers_equal_queries && n == k) continue;
+        if (byzantine && cover && n < robust::workers_for_adversaries(scheme, k, adversaries, 0)) continue;
         // Covering schemes: replicas[r] queries have r workers; a coded query has its own worker
         // only in a systematic layout, checked per accuracy entry.
         const std::vector<Index> replicas = cover ? replica_counts(worker_queries(scheme, k, n), k) : std::vector<Index>();
         const auto own = [&](double v) { return cover ? own_answered(replicas, k, v) : v; };
         for (Index quorum = cover ? n : k; quorum <= n && (cover || r.grid.quorums); ++quorum) {
+          // Coded: at least K + 2E answers, decoded from the quorum - E right ones.
+          if (byzantine && !cover && robust::workers_for_adversaries(scheme, k, adversaries, n - quorum) > n) continue;
           const Key key{cover ? sk : -1, cover ? k : 0, n, quorum, -1, false, false, -1};
           const ServiceLaw* group = law_of(key, std::size_t(-1), 0.0, [&] {
-            for (std::size_t i = 0; i < g; ++i) h[i] = cover ? all_covered(replicas, grid.v[i]) : tails(n, i, quorum);
+            for (std::size_t i = 0; i < g; ++i)
+              h[i] = !cover ? tails(n, i, quorum)
+                     : byzantine ? all_voted(replicas, grid.v[i], 2 * adversaries + 1)
+                              : all_covered(replicas, grid.v[i]);
           });
-          const auto acc = table.lookup(scheme, k, n, quorum);
+          const auto acc = table.lookup(scheme, k, n, cover ? quorum : quorum - adversaries);
           add(scheme, k, n, quorum, group, group->mean, acc, 0.0, 0.0, false);
-          if (!r.grid.early_release || !(cover || (acc && systematic_entry(*acc)))) continue;
+          if (byzantine || !r.grid.early_release || !(cover || (acc && systematic_entry(*acc)))) continue;
           // Released at its own answer, or at the decision (own missing: q of the other N - 1).
           const ServiceLaw* early = law_of({cover ? sk : -1, cover ? k : 0, n, quorum, -1, true, false, -1}, std::size_t(-1),
                                            0.0, [&] {
@@ -574,6 +672,7 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
           add(scheme, k, n, quorum, early, group->mean, acc, 0.0, 0.0, true);
         }
         // Hedged: query q answers at min(its replicas, d + X'), independently of the others.
+        if (byzantine) continue;  // only quorum rules with group release (file comment)
         for (std::size_t l = 0; cover && l < r.grid.hedge_levels.size(); ++l) {
           const double d = model.quantile(r.grid.hedge_levels[l]);
           // hedged(i, r): P(answered by knot i) for a query with r replicas.
@@ -616,6 +715,7 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
               failure = 1.0 - own(v_cut);
               acc = table.lookup(scheme, k, n, n);
               acc->rel_acc = 1.0 - failure + (with_fallback ? failure * r.fallback.rel_acc : 0.0);
+              acc->mse = with_fallback ? failure * r.fallback.mse : 0.0;  // over the answered queries
             } else {
               acc = deadline_accuracy(table, tails, scheme, k, n, cut, early, r.fallback, failure);
             }
@@ -682,7 +782,10 @@ inline std::string explain(const Plan& p, const PlanRequest& r) {
                 to_string(p.scheme), (long long)p.num_queries, (long long)p.num_workers, (long long)p.batch_size, rule,
                 (long long)p.worker_sets, (long long)p.num_workers, p.utilisation, p.cost, 100.0 * r.slo_quantile,
                 p.p_slo, r.slo_seconds, p.rel_acc);
-  return buf;
+  std::string out = buf;
+  if (!std::isinf(r.max_mse)) out += nercc::detail::message("; MSE ", p.mse, " <= ", r.max_mse);
+  if (p.num_adversaries > 0) out += nercc::detail::message("; outvotes ", p.num_adversaries, " wrong answer(s)");
+  return out;
 }
 
 /// The result when nothing is feasible: the first constraint, in the order accuracy, pool,
@@ -692,9 +795,11 @@ inline PlanResult infeasible(const std::vector<Candidate>& all, const PlanReques
   char buf[256];
   bool any_accurate = false, any_fits = false;
   double best_latency = std::numeric_limits<double>::infinity(), best_acc = 0.0;
+  double best_mse = std::numeric_limits<double>::infinity();
   Index fewest_workers = std::numeric_limits<Index>::max();
   for (const Candidate& c : all) {
     if (c.plan.rel_acc == c.plan.rel_acc) best_acc = std::max(best_acc, c.plan.rel_acc);
+    if (c.plan.mse == c.plan.mse) best_mse = std::min(best_mse, c.plan.mse);
     if (!c.accurate) continue;
     any_accurate = true;
     fewest_workers = std::min(fewest_workers, c.plan.total_workers);
@@ -706,8 +811,14 @@ inline PlanResult infeasible(const std::vector<Candidate>& all, const PlanReques
   }
   if (!any_accurate) {
     out.binding = Binding::accuracy;
-    std::snprintf(buf, sizeof buf, "no configuration reaches the accuracy floor %.4g (best measured RelAcc %.4g)",
-                  r.accuracy_floor, best_acc);
+    if (std::isinf(r.max_mse))
+      std::snprintf(buf, sizeof buf, "no configuration reaches the accuracy floor %.4g (best measured RelAcc %.4g)",
+                    r.accuracy_floor, best_acc);
+    else
+      std::snprintf(buf, sizeof buf,
+                    "no configuration reaches the accuracy floor %.4g and the MSE ceiling max_mse %.4g (best measured "
+                    "RelAcc %.4g, MSE %.4g)",
+                    r.accuracy_floor, r.max_mse, best_acc, best_mse);
   } else if (!any_fits) {
     out.binding = Binding::pool_size;
     std::snprintf(buf, sizeof buf, "every accurate configuration needs more than pool_size %lld workers (fewest %lld)",

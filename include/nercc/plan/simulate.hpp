@@ -4,7 +4,8 @@
 // completion time of N sampled slowdowns (k-th fastest, or every query covered); then decode.
 // With early release a query leaves at its own worker's answer when that comes first; a query
 // a deadline leaves unanswered fails, or is answered by the fallback model; a hedged plan gives
-// a query without an answer at its hedge delay a backup call. Unlike plan(),
+// a query without an answer at its hedge delay a backup call; with num_adversaries = E a
+// replicated query is answered at the (2E + 1)-th answer of its copies. Unlike plan(),
 // queueing for a worker set is included.
 #pragma once
 
@@ -62,7 +63,18 @@ double sample_batch(const Plan& p, const std::vector<Index>& covers, const Strag
   x.resize(std::size_t(n));
   for (double& t : x) t = model.sample(g);
   release.assign(std::size_t(k), inf);  // own answers first
-  if (!covers.empty()) {
+  if (!covers.empty() && p.num_adversaries > 0) {
+    // A majority vote: query q is answered at the (2E + 1)-th answer of its copies.
+    const std::size_t votes = std::size_t(2 * p.num_adversaries + 1);
+    for (Index q = 0; q < k; ++q) {
+      scratch.clear();
+      for (std::size_t w = 0; w < covers.size(); ++w)
+        if (covers[w] == q) scratch.push_back(x[w]);
+      if (scratch.size() < votes) continue;
+      std::nth_element(scratch.begin(), scratch.begin() + std::ptrdiff_t(votes - 1), scratch.end());
+      release[std::size_t(q)] = scratch[votes - 1];
+    }
+  } else if (!covers.empty()) {
     for (std::size_t w = 0; w < covers.size(); ++w) release[std::size_t(covers[w])] = std::min(release[std::size_t(covers[w])], x[w]);
     if (hedge > 0.0)
       for (double& t : release)
@@ -114,7 +126,7 @@ inline SimulationResult simulate(const Plan& p, const PlanRequest& request, cons
   const double scale = detail::batch_latency(request, p.batch_size);
   const Index n = p.batch_size * p.num_queries;
   const double enc = request.encode.seconds(p.num_queries, p.num_workers, p.batch_size);
-  const double dec = request.decode.seconds(p.num_queries, p.num_workers, p.batch_size);
+  const double dec = request.decode_seconds(p.scheme, p.num_queries, p.num_workers, p.batch_size);
   std::mt19937_64 g(params.seed);
   std::exponential_distribution<double> gap(request.arrival_rate);
   std::priority_queue<double, std::vector<double>, std::greater<double>> free_at;
