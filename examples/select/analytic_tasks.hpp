@@ -3,28 +3,19 @@
 // distributions. Part of the corpus-builder example, not of the library.
 #pragma once
 
+#include "task.hpp"
+
 #include <nercc/select/random.hpp>
 #include <nercc/tune/sampling.hpp>
-#include <nercc/types.hpp>
 
 #include <cmath>
 #include <cstdint>
-#include <functional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace select_corpus {
-
-using Matrix = nercc::RowMatrix<double>;
-using Model = std::function<Matrix(const Matrix&)>;
-
-/// A model under an input distribution: its id, the model and typical queries (arrival order).
-struct Task {
-  std::string id;
-  Model model;
-  Matrix queries;
-};
 
 inline double normal(std::mt19937_64& rng) { return nercc::select::standard_normal(rng); }
 

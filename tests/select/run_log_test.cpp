@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -31,6 +32,8 @@ RunRecord run_log_record(const std::string& task, double feature, nercc::Index k
   r.latency_seconds = 0.0123456789012345678;
   r.cost = 24;
   r.model_evaluations = 1200;
+  r.latency_quantile = 0.99;
+  r.latency = {0.0125, run_log_nan, 1.0 / 7.0};
   return r;
 }
 
@@ -51,6 +54,8 @@ RunLog run_log_example() {
   r.config.early_release = true;
   r.config.fallback = true;
   r.rel_acc = {run_log_nan, 0.5, 0.25};
+  r.latency_quantile = run_log_nan;  // not planned
+  r.latency.clear();
   log.records.push_back(r);
   return log;
 }
@@ -93,9 +98,37 @@ TEST_CASE("run log: CSV round trip is exact", "[select][run_log]") {
     CHECK(a.latency_seconds == b.latency_seconds);
     CHECK(a.cost == b.cost);
     CHECK(a.model_evaluations == b.model_evaluations);
+    CHECK(run_log_same(a.latency_quantile, b.latency_quantile));
+    REQUIRE(a.latency.size() == b.latency.size());
+    for (std::size_t s = 0; s < a.latency.size(); ++s) CHECK(run_log_same(a.latency[s], b.latency[s]));
   }
+  CHECK(back.records[0].latency[2] == 1.0 / 7.0);
+  CHECK(back.records[2].latency.empty());
+  CHECK(std::isnan(back.records[2].latency_quantile));
   // Written again, the text is the same.
   CHECK(run_log_text(back) == run_log_text(log));
+}
+
+TEST_CASE("run log: a log without the latency columns reads with them NaN", "[select][run_log]") {
+  // The columns as written before latency_quantile and latency_s<s> existed.
+  const std::string old =
+      "task,scheme,num_queries,num_workers,ordering,worker_spread,lambda_enc,lambda_dec,quorum,deadline_level,"
+      "early_release,fallback,hedge_level,encode_seconds,decode_seconds,straggler_law,latency_seconds,cost,"
+      "model_evaluations,task.curvature,mse_s0,rel_acc_s0,mse_s1,rel_acc_s1\n"
+      "t,berrut,4,8,as_given,0,0,0,0,0,0,0,0,,,,0.5,,10,2,0.25,1,,0.75\n";
+  const RunLog log = run_log_parse(old);
+  REQUIRE(log.records.size() == 1);
+  const RunRecord& r = log.records[0];
+  CHECK(std::isnan(r.latency_quantile));
+  CHECK(r.latency.empty());
+  CHECK(r.latency_seconds == 0.5);
+  CHECK(r.mse.size() == 1);
+  CHECK(r.rel_acc == std::vector<double>{1.0, 0.75});
+  // Written again it gains the new columns, empty, and reads back the same.
+  const std::string text = run_log_text(log);
+  CHECK(text.find(",latency_quantile,") != std::string::npos);
+  CHECK(text.find(",latency_s1") != std::string::npos);
+  CHECK(run_log_text(run_log_parse(text)) == text);
 }
 
 TEST_CASE("run log: bad CSV names the line and the column", "[select][run_log]") {
@@ -154,6 +187,15 @@ TEST_CASE("run log: validate names the record and field", "[select][run_log]") {
   log = run_log_example();
   log.records[0].cost = -1;
   CHECK_THROWS_WITH(log.validate(), Catch::Contains("cost (-1)"));
+  log = run_log_example();
+  log.records[1].latency[0] = -0.5;
+  CHECK_THROWS_WITH(log.validate(), Catch::Contains("records[1] (task 'x sin x'): latency[0] (-0.5)"));
+  log = run_log_example();
+  log.records[0].latency[2] = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(log.validate(), Catch::Contains("latency[2] (inf)"));
+  log = run_log_example();
+  log.records[0].latency_quantile = 1.0;
+  CHECK_THROWS_WITH(log.validate(), Catch::Contains("latency_quantile (1) must lie in (0, 1)"));
 }
 
 TEST_CASE("performance matrix: rows, columns, utilities and errors", "[select][matrix]") {

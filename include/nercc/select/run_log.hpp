@@ -27,10 +27,16 @@ namespace select {
 /// - mse[s], rel_acc[s]: measured MSE against the uncoded outputs and RelAcc (argmax
 ///   agreement) with s stragglers, s = 0, 1, ...; NaN where s was not measured (s > N - K
 ///   cannot be decoded). The vectors may be shorter than the log's widest record.
-/// - encode_seconds, decode_seconds: front-end time per group (K queries); NaN: not measured.
+/// - encode_seconds, decode_seconds: front-end time per group (K queries), measured on the
+///   machine that built the log: machine- and load-dependent, unlike the other outcomes (the
+///   builder documents how it times them); NaN: not measured.
 /// - straggler_law, latency_seconds, cost: the planner's predicted SLO-quantile latency and
 ///   worker cost of this configuration under the named straggler law (free text, e.g.
 ///   "shifted_exponential(shift=1,rate=2)"); NaN: not planned.
+/// - latency_quantile: the level q of latency_seconds and latency (e.g. 0.99); NaN: not planned.
+/// - latency[s]: the planner's q-quantile latency when the group decodes at its (N - s)-th
+///   answer, i.e. tolerating s stragglers (the latency that goes with mse[s] and rel_acc[s]);
+///   NaN where s was not planned. May be shorter than mse.
 /// - model_evaluations: the model calls the measurement cost (what selection saves).
 struct RunRecord {
   std::string task;
@@ -45,6 +51,8 @@ struct RunRecord {
   double latency_seconds = std::numeric_limits<double>::quiet_NaN();
   double cost = std::numeric_limits<double>::quiet_NaN();
   double model_evaluations = 0.0;
+  double latency_quantile = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> latency;
 };
 
 inline void validate_record(const RunRecord& r, const std::vector<std::string>& task_feature_names,
@@ -56,10 +64,10 @@ struct RunLog {
   std::vector<std::string> environment_feature_names;
   std::vector<RunRecord> records;
 
-  /// The longest mse / rel_acc vector of the records: straggler counts 0..max-1 are logged.
+  /// The longest mse / rel_acc / latency vector of the records: straggler counts 0..max-1 are logged.
   std::size_t straggler_counts() const {
     std::size_t n = 0;
-    for (const RunRecord& r : records) n = std::max(n, std::max(r.mse.size(), r.rel_acc.size()));
+    for (const RunRecord& r : records) n = std::max({n, r.mse.size(), r.rel_acc.size(), r.latency.size()});
     return n;
   }
 
@@ -75,7 +83,7 @@ struct RunLog {
 /// Throws nercc::invalid_argument starting with `where` and naming the field: an empty task id,
 /// feature vectors whose length differs from the names (shape_mismatch), non-finite features
 /// (non_finite_input), an invalid configuration, negative or infinite outcomes, RelAcc outside
-/// [0, 1].
+/// [0, 1], latency_quantile outside (0, 1).
 inline void validate_record(const RunRecord& r, const std::vector<std::string>& task_feature_names,
                             const std::vector<std::string>& environment_feature_names, const std::string& where) {
   using nercc::detail::message;
@@ -100,6 +108,11 @@ inline void validate_record(const RunRecord& r, const std::vector<std::string>& 
   for (std::size_t s = 0; s < r.rel_acc.size(); ++s)
     if (!(std::isnan(r.rel_acc[s]) || (r.rel_acc[s] >= 0.0 && r.rel_acc[s] <= 1.0)))
       throw invalid_argument(message(where, ": rel_acc[", s, "] (", r.rel_acc[s], ") must lie in [0, 1], or be NaN"));
+  for (std::size_t s = 0; s < r.latency.size(); ++s)
+    if (!(std::isnan(r.latency[s]) || (r.latency[s] >= 0.0 && std::isfinite(r.latency[s]))))
+      throw invalid_argument(message(where, ": latency[", s, "] (", r.latency[s], ") must be finite and >= 0, or NaN"));
+  if (!(std::isnan(r.latency_quantile) || (r.latency_quantile > 0.0 && r.latency_quantile < 1.0)))
+    throw invalid_argument(message(where, ": latency_quantile (", r.latency_quantile, ") must lie in (0, 1), or be NaN"));
   const double outcomes[] = {r.encode_seconds, r.decode_seconds, r.latency_seconds, r.cost};
   const char* names[] = {"encode_seconds", "decode_seconds", "latency_seconds", "cost"};
   for (int j = 0; j < 4; ++j)

@@ -4,11 +4,14 @@
 //   task, scheme, num_queries, num_workers, ordering, worker_spread, lambda_enc, lambda_dec,
 //   quorum, deadline_level, early_release, fallback, hedge_level        the Configuration
 //   encode_seconds, decode_seconds, straggler_law, latency_seconds, cost, model_evaluations
+//   latency_quantile       optional when read (absent: NaN), as logs before it have none
 //   task.<name> ...        one per task feature (RunLog::task_feature_names)
 //   env.<name> ...         one per environment feature
-//   mse_s<s>, rel_acc_s<s> one pair per straggler count s = 0 .. RunLog::straggler_counts() - 1
+//   mse_s<s>, rel_acc_s<s>, latency_s<s>   one triple per straggler count s = 0 ..
+//                          RunLog::straggler_counts() - 1 (latency_s<s> optional when read)
 // Numbers are written with 17 significant digits, so a log reads back exactly; NaN is an empty
-// cell (outcome columns only). Reading drops the trailing NaNs of each record's mse and rel_acc.
+// cell (outcome columns only). Reading drops the trailing NaNs of each record's mse, rel_acc and
+// latency.
 #pragma once
 
 #include <nercc/config.hpp>
@@ -40,6 +43,9 @@ inline const char* const run_log_fixed_columns[] = {
     "lambda_enc",     "lambda_dec",     "quorum",        "deadline_level",  "early_release", "fallback",
     "hedge_level",    "encode_seconds", "decode_seconds", "straggler_law",  "latency_seconds", "cost",
     "model_evaluations"};
+
+/// Columns written always but optional when read (added after the first logs).
+inline const char* const run_log_optional_columns[] = {"latency_quantile"};
 
 inline std::string csv_quote(const std::string& field) {
   if (field.find_first_of("\n\r") != std::string::npos)
@@ -126,9 +132,10 @@ inline void write_run_log_csv(std::ostream& out, const RunLog& log) {
   const std::size_t counts = log.straggler_counts();
   std::string header;
   for (const char* c : detail::run_log_fixed_columns) header += std::string(header.empty() ? "" : ",") + c;
+  for (const char* c : detail::run_log_optional_columns) header += std::string(",") + c;
   for (const auto& n : log.task_feature_names) header += "," + csv_quote("task." + n);
   for (const auto& n : log.environment_feature_names) header += "," + csv_quote("env." + n);
-  for (std::size_t s = 0; s < counts; ++s) header += nercc::detail::message(",mse_s", s, ",rel_acc_s", s);
+  for (std::size_t s = 0; s < counts; ++s) header += nercc::detail::message(",mse_s", s, ",rel_acc_s", s, ",latency_s", s);
   out << header << '\n';
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (const RunRecord& r : log.records) {
@@ -140,12 +147,14 @@ inline void write_run_log_csv(std::ostream& out, const RunLog& log) {
           csv_number(c.lambda_dec), csv_number(double(c.quorum)), csv_number(c.deadline_level),
           std::string(c.early_release ? "1" : "0"), std::string(c.fallback ? "1" : "0"), csv_number(c.hedge_level),
           csv_number(r.encode_seconds), csv_number(r.decode_seconds), csv_quote(r.straggler_law),
-          csv_number(r.latency_seconds), csv_number(r.cost), csv_number(r.model_evaluations)})
+          csv_number(r.latency_seconds), csv_number(r.cost), csv_number(r.model_evaluations),
+          csv_number(r.latency_quantile)})
       line += "," + f;
     for (double v : r.task_features) line += "," + csv_number(v);
     for (double v : r.environment_features) line += "," + csv_number(v);
     for (std::size_t s = 0; s < counts; ++s)
-      line += "," + csv_number(s < r.mse.size() ? r.mse[s] : nan) + "," + csv_number(s < r.rel_acc.size() ? r.rel_acc[s] : nan);
+      line += "," + csv_number(s < r.mse.size() ? r.mse[s] : nan) + "," + csv_number(s < r.rel_acc.size() ? r.rel_acc[s] : nan) +
+              "," + csv_number(s < r.latency.size() ? r.latency[s] : nan);
     out << line << '\n';
   }
 }
@@ -162,7 +171,7 @@ inline RunLog read_run_log_csv(std::istream& in) {
   std::vector<std::string> header;
   std::map<std::string, std::size_t> fixed;               // column name -> position
   std::vector<std::size_t> task_cols, env_cols;           // positions, in order of the names
-  std::vector<std::pair<std::size_t, std::size_t>> mse_cols, rel_cols;  // (s, position)
+  std::vector<std::pair<std::size_t, std::size_t>> mse_cols, rel_cols, latency_cols;  // (s, position)
   auto read_line = [&]() -> bool {
     while (std::getline(in, text)) {
       ++line;
@@ -189,6 +198,7 @@ inline RunLog read_run_log_csv(std::istream& in) {
     std::size_t s = 0;
     bool known = false;
     for (const char* f : detail::run_log_fixed_columns) known = known || name == f;
+    for (const char* f : detail::run_log_optional_columns) known = known || name == f;
     if (known) fixed[name] = col;
     else if (name.compare(0, 5, "task.") == 0 && name.size() > 5) {
       log.task_feature_names.push_back(name.substr(5));
@@ -198,6 +208,7 @@ inline RunLog read_run_log_csv(std::istream& in) {
       env_cols.push_back(col);
     } else if (straggler_column(name, "mse_s", s)) mse_cols.emplace_back(s, col);
     else if (straggler_column(name, "rel_acc_s", s)) rel_cols.emplace_back(s, col);
+    else if (straggler_column(name, "latency_s", s)) latency_cols.emplace_back(s, col);
     else throw invalid_argument(message("run log line ", line, ": unknown column '", name, "'"));
   }
   for (const char* f : detail::run_log_fixed_columns)
@@ -229,6 +240,7 @@ inline RunLog read_run_log_csv(std::istream& in) {
     r.latency_seconds = c.number(at("latency_seconds"), true);
     r.cost = c.number(at("cost"), true);
     r.model_evaluations = c.number(at("model_evaluations"), false);
+    if (fixed.count("latency_quantile")) r.latency_quantile = c.number(at("latency_quantile"), true);
     for (std::size_t col : task_cols) r.task_features.push_back(c.number(col, false));
     for (std::size_t col : env_cols) r.environment_features.push_back(c.number(col, false));
     auto outcome = [&](const std::vector<std::pair<std::size_t, std::size_t>>& cols, std::vector<double>& out) {
@@ -240,6 +252,7 @@ inline RunLog read_run_log_csv(std::istream& in) {
     };
     outcome(mse_cols, r.mse);
     outcome(rel_cols, r.rel_acc);
+    outcome(latency_cols, r.latency);
     validate_record(r, log.task_feature_names, log.environment_feature_names,
                     message("run log line ", line, " (task '", r.task, "')"));
     log.records.push_back(std::move(r));
