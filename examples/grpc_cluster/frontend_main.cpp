@@ -56,12 +56,6 @@ TurnResult run_turn(const FrontendArgs& a, WorkerPool& pool, const Dataset& data
   return serve(s, data, metrics);
 }
 
-std::string minutes(double seconds) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%dm%02ds", int(seconds) / 60, int(seconds) % 60);
-  return buf;
-}
-
 int run(const FrontendArgs& a) {
   const auto run_start = SteadyClock::now();
   const auto trained = load_model(a.model, a.cache_dir, a.data_dir, a.progress);
@@ -92,34 +86,13 @@ int run(const FrontendArgs& a) {
 
   const double lifetime = a.worker_lifetime_s(turns);
   WorkerPool pool(a.worker_bin, worker_argvs(a.max_workers(), a.model, a.cache_dir, a.seed, lifetime, a.latency), 300.0);
-  const auto serve_start = SteadyClock::now();
-  std::size_t done = 0;
-  for (int round = 0; round < a.rounds; ++round) {
-    const std::int64_t first = a.queries * round;
-    for (std::size_t j = 0; j < results.size(); ++j) {
-      ConfigResult& r = results[(j + std::size_t(round)) % results.size()];
-      rt::RuntimeMetrics metrics;
-      TurnResult t = run_turn(a, pool, data, fallback, r.config, first, a.queries, metrics);
-      if (a.kill_at >= 0) pool.restart(std::size_t(a.kill_worker));
-      const double p99 = [&] {
-        TurnResult sorted = t;
-        sorted.finish();
-        return sorted.quantile(0.99);
-      }();
-      r.add(std::move(t), metrics);
-      ++done;
-      if (a.progress) {
-        const double elapsed = std::chrono::duration<double>(SteadyClock::now() - serve_start).count();
-        const TurnResult& last = r.rounds.back();
-        std::fprintf(stderr, "[%zu/%zu] round %d/%d, N/K %g, %s: p99 %s ms, RelAcc %s, lost %lld (elapsed %s, left ~%s)\n",
-                     done, turns, round + 1, a.rounds, r.config.ratio, r.config.label().c_str(), fixed(p99, 1).c_str(),
-                     fixed(last.rel_acc(), 4).c_str(), (long long)last.lost, minutes(elapsed).c_str(),
-                     minutes(elapsed / double(done) * double(turns - done)).c_str());
-      }
-    }
-  }
+  run_rounds(
+      a, pool, results,
+      [&](ConfigResult& r, std::int64_t first, rt::RuntimeMetrics& metrics) {
+        return run_turn(a, pool, data, fallback, r.config, first, a.queries, metrics);
+      },
+      [](const TurnResult& t) { return "RelAcc " + fixed(t.rel_acc(), 4); });
   pool.stop();
-  for (auto& r : results) r.finish();
   mark_frontier(results);
 
   const std::filesystem::path out(a.out);

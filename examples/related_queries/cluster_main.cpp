@@ -100,11 +100,6 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-std::string minutes(double seconds) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%dm%02ds", int(seconds) / 60, int(seconds) % 60);
-  return buf;
-}
 
 /// A directory of its own under the system's temporary directory, removed with this object.
 struct TempDir {
@@ -261,29 +256,13 @@ int run(const Args& args) {
   nercc_cluster::WorkerPool pool(a.worker_bin,
                                  nercc_cluster::worker_argvs(a.max_workers(), model_file, "", a.seed, lifetime, a.latency),
                                  300.0);
-  const auto serve_start = SteadyClock::now();
-  std::size_t done = 0;
-  for (int round = 0; round < a.rounds; ++round) {
-    for (std::size_t j = 0; j < results.size(); ++j) {
-      ex::ForecastResult& r = results[(j + std::size_t(round)) % results.size()];
-      rt::RuntimeMetrics metrics;
-      ex::ForecastTurn t = run_turn(a, pool, s, ridge, r.config, a.queries * round, metrics);
-      if (a.kill_at >= 0) pool.restart(std::size_t(a.kill_worker));
-      r.add(std::move(t), metrics);
-      ++done;
-      if (a.progress) {
-        const double elapsed = std::chrono::duration<double>(SteadyClock::now() - serve_start).count();
-        const ex::ForecastTurn& last = r.rounds.back();
-        std::fprintf(stderr, "[%zu/%zu] round %d/%d, N/K %g, %s: p99 %s ms, MAE vs model %s, lost %lld (elapsed %s, left ~%s)\n",
-                     done, turns, round + 1, a.rounds, r.config.ratio, r.config.label().c_str(),
-                     nercc_cluster::fixed(last.base.quantile(0.99), 1).c_str(),
-                     nercc_cluster::fixed(last.answered.mean_model(), 3).c_str(), (long long)last.base.lost,
-                     minutes(elapsed).c_str(), minutes(elapsed / double(done) * double(turns - done)).c_str());
-      }
-    }
-  }
+  nercc_cluster::run_rounds(
+      a, pool, results,
+      [&](ex::ForecastResult& r, std::int64_t first, rt::RuntimeMetrics& metrics) {
+        return run_turn(a, pool, s, ridge, r.config, first, metrics);
+      },
+      [](const ex::ForecastTurn& t) { return "MAE vs model " + nercc_cluster::fixed(t.answered.mean_model(), 3); });
   pool.stop();
-  for (auto& r : results) r.finish();
   ex::mark_forecast_frontier(results);
   info.seconds = std::chrono::duration<double>(SteadyClock::now() - run_start).count();
 
@@ -300,7 +279,7 @@ int run(const Args& args) {
       throw std::runtime_error("gnuplot failed (install Debian's gnuplot-nox, or pass --no-plot): " + command);
   }
   std::cout << table << std::endl;
-  if (a.progress) std::fprintf(stderr, "done in %s; results in %s\n", minutes(info.seconds).c_str(), a.out.c_str());
+  if (a.progress) std::fprintf(stderr, "done in %s; results in %s\n", nercc_cluster::minutes(info.seconds).c_str(), a.out.c_str());
 
   bool lost = false;
   for (const auto& r : results) lost = lost || r.pooled.base.lost > 0;
