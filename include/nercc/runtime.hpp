@@ -18,5 +18,6 @@
 #include <nercc/runtime/params.hpp>
 #include <nercc/runtime/pipeline.hpp>
 #include <nercc/runtime/policies.hpp>
+#include <nercc/runtime/quarantine_policy.hpp>
 #include <nercc/runtime/timer_service.hpp>
 #include <nercc/runtime/transport.hpp>

@@ -18,16 +18,19 @@ struct GroupShape {
   Index workers = 0;      ///< calls sent (the workers in use)
   Index min_answers = 0;  ///< the fewest usable answers the decoder accepts
   /// True when every worker computes one query as is (replication, uncoded); then `queries`
-  /// query positions must each get one usable answer.
+  /// query positions must each get `copies` usable answers.
   bool covers_queries = false;
   Index queries = 0;
+  /// Usable answers that cover a position: 1, or 2E + 1 when the decoder outvotes E wrong
+  /// copies (replication with CodeParams::num_adversaries = E > 0).
+  Index copies = 1;
 };
 
 /// The group's collection so far, after a call resolved.
 struct CollectProgress {
   Index resolved = 0;  ///< calls answered or failed (late answers excluded)
   Index usable = 0;    ///< well-formed finite answers
-  Index covered = 0;   ///< covers_queries: positions with a usable answer
+  Index covered = 0;   ///< covers_queries: positions with `copies` usable answers
 };
 
 /// A policy deciding groups. The collect stage asks it after every resolved call, and arms one

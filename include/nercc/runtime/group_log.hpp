@@ -34,7 +34,8 @@ inline const char* to_string(Decision d) {
 }
 
 /// What became of one call of a group, as the collect stage saw it when the group was decided.
-enum class CallState : std::uint8_t { pending, answered, failed, bad_shape, non_finite };
+/// `quarantined`: never sent, the worker being quarantined (RuntimeParams::quarantine).
+enum class CallState : std::uint8_t { pending, answered, failed, bad_shape, non_finite, quarantined };
 
 /// Compact record of one decided group: its configuration, when each worker answered, how it
 /// was decided, and the decode. Plain data, delivered to RuntimeParams::group_log on a decode
@@ -51,6 +52,9 @@ struct GroupLog {
   std::vector<CallState> call_states;   ///< per entry of workers
   std::vector<double> arrival_seconds;  ///< per entry of workers: since dispatch; NaN if none
   Index usable_answers = 0;
+  /// Workers (transport indices) whose answers the robust decoder flagged as wrong
+  /// (CodeParams::num_adversaries > 0), each once, in the order found.
+  std::vector<Index> flagged_workers;
   /// Hedging (RuntimeParams::hedge), per entry of workers: the worker its backup copy went to
   /// (-1: none), when it was sent (seconds since dispatch; NaN: none), and whether the call's
   /// usable answer came from the backup. arrival_seconds is then the first usable answer of

@@ -11,7 +11,7 @@
 // is biased low by the calls the runtime cancels. At dispatch + D, and again after every call
 // of the group resolves until it is decided, the runtime hedges the calls the decision still
 // needs (calls_to_hedge): for replication and uncoded, one outstanding call per query position
-// without a usable answer and without a backup; otherwise up to quorum - usable outstanding
+// short of its GroupShape::copies usable answers and without a backup; otherwise up to quorum - usable outstanding
 // calls in total, lowest worker first (the systematic workers of a systematic layout first).
 // Each backup is a copy of the same coded rows sent to: the next spare worker, round robin over
 // indices N .. N + spare_workers - 1 (HedgeTarget::spare: the transport serves N + H workers,
@@ -239,7 +239,8 @@ class HedgePolicy {
   }
 
   /// The calls of `g` to hedge now, ascending: for covers_queries, the lowest outstanding
-  /// unhedged call of each position with no usable answer and no hedged outstanding call;
+  /// unhedged call of each position short of shape.copies usable answers and with no hedged
+  /// outstanding call;
   /// otherwise the lowest outstanding unhedged calls, so that quorum - usable outstanding calls
   /// are hedged in all.
   static std::vector<std::size_t> calls_to_hedge(const HedgeGroupView& g) {
@@ -247,7 +248,7 @@ class HedgePolicy {
     if (g.shape.covers_queries) {
       const std::size_t positions = g.coverage.size();
       std::vector<char> settled(positions, 0);  // covered, hedged already, or chosen
-      for (std::size_t q = 0; q < positions; ++q) settled[q] = g.coverage[q] > 0;
+      for (std::size_t q = 0; q < positions; ++q) settled[q] = g.coverage[q] >= g.shape.copies;
       for (const HedgeCall& c : g.calls)
         if (c.outstanding && c.hedged && c.query >= 0 && std::size_t(c.query) < positions) settled[std::size_t(c.query)] = 1;
       for (std::size_t s = 0; s < g.calls.size(); ++s) {

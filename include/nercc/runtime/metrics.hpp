@@ -117,6 +117,22 @@ struct RuntimeMetrics {
   std::uint64_t hedge_copies_failed = 0;      ///< copies that failed while the other copy was still awaited
   std::uint64_t hedges_refused_budget = 0;    ///< calls due a backup that the budget refused (once per call)
 
+  // Wrong answers (CodeParams::num_adversaries > 0) and the quarantine (RuntimeParams::quarantine).
+  /// flags_per_worker[w]: decided groups in which the robust decoder flagged worker w's answer
+  /// (w the transport's index; size N + hedge.spare_workers). A group counts a worker once.
+  std::vector<std::uint64_t> flags_per_worker;
+  std::uint64_t flags_total = 0;        ///< the sum of flags_per_worker
+  std::uint64_t groups_with_flags = 0;  ///< decided groups that flagged at least one answer
+  std::uint64_t quarantines = 0;        ///< workers quarantined (m flags in their last n checked groups)
+  std::uint64_t quarantine_probes = 0;  ///< probe calls sent to quarantined workers past their cool-down
+  std::uint64_t readmissions = 0;       ///< probes checked and not flagged: the worker is back
+  std::uint64_t quarantine_extensions = 0;  ///< probes flagged: the worker stays out, for longer
+  std::uint64_t calls_withheld = 0;     ///< calls not sent because their worker was quarantined
+  /// Calls sent to a quarantined worker because withholding them would have left the group
+  /// unable to decode (fewer than min_answers workers, or a replicated query without a worker).
+  std::uint64_t quarantine_overrides = 0;
+  Index workers_quarantined = 0;        ///< quarantined (or probing) at the snapshot
+
   std::uint64_t redundancy_lowered = 0;  ///< overload steps that removed workers from groups
   std::uint64_t redundancy_restored = 0;
   std::uint64_t shedding_started = 0;
@@ -172,6 +188,13 @@ struct RuntimeMetrics {
       << ",\"hedges_won\":" << hedges_won << ",\"hedges_cancelled\":" << hedges_cancelled
       << ",\"hedge_answers_discarded\":" << hedge_answers_discarded
       << ",\"hedge_copies_failed\":" << hedge_copies_failed << ",\"hedges_refused_budget\":" << hedges_refused_budget
+      << ",\"flags_total\":" << flags_total << ",\"groups_with_flags\":" << groups_with_flags
+      << ",\"quarantines\":" << quarantines << ",\"quarantine_probes\":" << quarantine_probes
+      << ",\"readmissions\":" << readmissions << ",\"quarantine_extensions\":" << quarantine_extensions
+      << ",\"calls_withheld\":" << calls_withheld << ",\"quarantine_overrides\":" << quarantine_overrides
+      << ",\"workers_quarantined\":" << workers_quarantined << ",\"flags_per_worker\":[";
+    for (std::size_t i = 0; i < flags_per_worker.size(); ++i) o << (i ? "," : "") << flags_per_worker[i];
+    o << "]"
       << ",\"redundancy_lowered\":" << redundancy_lowered
       << ",\"redundancy_restored\":" << redundancy_restored << ",\"shedding_started\":" << shedding_started
       << ",\"shedding_stopped\":" << shedding_stopped << ",\"workers_in_use\":" << workers_in_use

@@ -8,10 +8,12 @@
 #include <nercc/runtime/metrics.hpp>
 #include <nercc/runtime/outcome.hpp>
 #include <nercc/runtime/overload_controller.hpp>
+#include <nercc/runtime/quarantine_policy.hpp>
 
 #include <algorithm>
 #include <cstddef>
 #include <mutex>
+#include <vector>
 
 NERCC_NAMESPACE_BEGIN
 namespace runtime {
@@ -23,9 +25,12 @@ enum class Stage { admission, encode, dispatch, collect, decode };
 /// a leaf: no other lock is taken while it is held, and no user code runs under it).
 class MetricsRecorder {
  public:
-  explicit MetricsRecorder(Index num_workers) {
+  /// `num_workers`: N; `transport_workers`: the workers the transport serves (N plus spares;
+  /// at least N), for the flag counts.
+  explicit MetricsRecorder(Index num_workers, Index transport_workers = 0) {
     m_.workers_in_use = num_workers;
     m_.answers_per_group.assign(std::size_t(num_workers + 1), 0);
+    m_.flags_per_worker.assign(std::size_t(std::max(num_workers, transport_workers)), 0);
   }
 
   /// A query passed the shape checks and is now live.
@@ -102,7 +107,35 @@ class MetricsRecorder {
       case CallState::failed: ++m_.answers_failed; break;
       case CallState::bad_shape: ++m_.answers_bad_shape; break;
       case CallState::non_finite: ++m_.answers_non_finite; break;
-      case CallState::pending: break;
+      case CallState::pending:
+      case CallState::quarantined: break;
+    }
+  }
+
+  /// A decided group flagged these workers' answers (transport indices, each once).
+  void group_flagged(const std::vector<Index>& workers) {
+    if (workers.empty()) return;
+    std::lock_guard<std::mutex> guard(mutex_);
+    ++m_.groups_with_flags;
+    for (Index w : workers) {
+      if (w >= 0 && std::size_t(w) < m_.flags_per_worker.size()) ++m_.flags_per_worker[std::size_t(w)];
+      ++m_.flags_total;
+    }
+  }
+  /// A group was dispatched with `withheld` calls withheld by the quarantine, `probes` probes
+  /// and `overrides` calls to quarantined workers sent anyway.
+  void quarantine_dispatch(std::uint64_t withheld, std::uint64_t probes, std::uint64_t overrides) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    m_.calls_withheld += withheld;
+    m_.quarantine_probes += probes;
+    m_.quarantine_overrides += overrides;
+  }
+  void quarantine(QuarantineEvent e) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    switch (e) {
+      case QuarantineEvent::quarantined: ++m_.quarantines; break;
+      case QuarantineEvent::readmitted: ++m_.readmissions; break;
+      case QuarantineEvent::extended: ++m_.quarantine_extensions; break;
     }
   }
   void call_cancelled() {

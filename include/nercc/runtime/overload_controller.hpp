@@ -23,7 +23,9 @@ struct OverloadParams {
   double high_watermark = 0.75;  ///< load fraction that counts as overloaded
   double low_watermark = 0.25;   ///< load fraction that counts as relieved
   int patience = 8;              ///< consecutive observations before acting
-  Index min_workers = 0;         ///< floor of workers per group; 0 = num_queries (K)
+  /// Floor of workers per group; 0 = num_queries + 2 num_adversaries (K + 2E, capped at N: the
+  /// fewest answers a spline or Berrut code locating E wrong answers decodes from; K when E = 0).
+  Index min_workers = 0;
   Index workers_step = 0;        ///< workers removed or restored per step; 0 = ceil((N - floor) / 2)
   bool shed = true;              ///< at the floor, refuse admission while overloaded
 
@@ -39,9 +41,15 @@ struct OverloadParams {
     if (min_workers != 0 && (min_workers < code.num_queries || min_workers > code.num_workers))
       throw invalid_argument(message("overload.min_workers (", min_workers, ") must be 0 or lie in [num_queries (",
                                      code.num_queries, "), num_workers (", code.num_workers, ")]"));
+    if (min_workers != 0 && min_workers < code.num_queries + 2 * code.num_adversaries)
+      throw invalid_argument(message("overload.min_workers (", min_workers, ") must be >= num_queries + 2 * ",
+                                     "num_adversaries (", code.num_queries + 2 * code.num_adversaries,
+                                     "): fewer answers cannot be checked for wrong ones"));
     if (workers_step < 0) throw invalid_argument(message("overload.workers_step (", workers_step, ") must be >= 0"));
   }
-  Index floor(const CodeParams& code) const { return min_workers ? min_workers : code.num_queries; }
+  Index floor(const CodeParams& code) const {
+    return min_workers ? min_workers : std::min(code.num_workers, code.num_queries + 2 * code.num_adversaries);
+  }
   Index step(const CodeParams& code) const {
     if (workers_step) return workers_step;
     const Index span = code.num_workers - floor(code);

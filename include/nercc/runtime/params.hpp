@@ -10,6 +10,7 @@
 #include <nercc/runtime/hedge_policy.hpp>
 #include <nercc/runtime/overload_controller.hpp>
 #include <nercc/runtime/padding.hpp>
+#include <nercc/runtime/quarantine_policy.hpp>
 #include <nercc/schemes.hpp>
 #include <nercc/types.hpp>
 
@@ -53,6 +54,10 @@ struct RuntimeParams {
   /// code without such workers. Combined with stragglers = 0 and a deadline T this is the grace
   /// rule: exact answers leave at once, the rest are decoded at T (or when every call resolved)
   /// from every answer that arrived, instead of at the quorum.
+  /// With code.num_adversaries > 0 an answer cannot be trusted before the decoder has checked
+  /// it against the others, so early release holds: nothing leaves before the group's decision,
+  /// and a systematic worker's answer the decoder did not flag then completes its query as
+  /// exact (QueryOutcome::released_early false), a flagged one is replaced by the estimate.
   bool early_release = false;
 
   /// Hedged requests (hedge_policy.hpp): once a call is outstanding past the hedge delay, a
@@ -81,6 +86,12 @@ struct RuntimeParams {
   int io_threads = 4;  ///< synchronous transports only: threads that run the calls
 
   OverloadParams overload;
+  /// Quarantine of workers the robust decoder keeps flagging (quarantine_policy.hpp); needs
+  /// code.num_adversaries > 0. A quarantined worker's calls are withheld and count as
+  /// stragglers of the group (the quorum stays N_used - S); a group never withholds so many that
+  /// fewer than the decoder's min_answers workers (for replication: fewer than one worker of a
+  /// query) would remain: those calls are sent anyway (RuntimeMetrics::quarantine_overrides).
+  QuarantineParams quarantine;
   /// Called with each decided group's record on a decode thread; empty: no log. Must be
   /// thread-safe when decode_threads > 1; exceptions it throws are swallowed.
   std::function<void(const GroupLog&)> group_log;
@@ -106,6 +117,13 @@ struct RuntimeParams {
     if (io_threads < 1) throw invalid_argument(message("io_threads (", io_threads, ") must be >= 1"));
     overload.validate(code);
     hedge.validate();
+    quarantine.validate();
+    if (quarantine.enabled && code.num_adversaries == 0)
+      throw invalid_argument("quarantine.enabled (true) needs code.num_adversaries > 0: without the robust decoder "
+                             "no answer is ever flagged");
+    if (quarantine.enabled && scheme_facts(scheme).is_regression && code.detection_threshold == 0.0)
+      throw invalid_argument("quarantine.enabled (true) needs code.detection_threshold > 0 for spline and Berrut: "
+                             "at 0 every decode flags num_adversaries answers, wrong or not");
     if (!(fallback_below_reliability >= 0.0 && fallback_below_reliability <= 1.0))
       throw invalid_argument(
           message("fallback_below_reliability (", fallback_below_reliability, ") must lie in [0, 1]"));

@@ -26,6 +26,7 @@
 #include <nercc/runtime/padding.hpp>
 #include <nercc/runtime/params.hpp>
 #include <nercc/runtime/policies.hpp>
+#include <nercc/runtime/quarantine_policy.hpp>
 #include <nercc/runtime/timer_service.hpp>
 #include <nercc/runtime/transport.hpp>
 #include <nercc/types.hpp>
@@ -65,8 +66,8 @@ inline const void*& running_core() {
 //
 // Locks. control_mutex (the overload controller) is taken before the metrics recorder's lock
 // (a leaf); a group's m may be held while hedge_mutex (the hedge policy, a leaf) is taken;
-// every other lock is taken alone: inflight_mutex, the queues', the timer service's and the
-// idle tracker's. No lock is held while user code runs (transport,
+// every other lock is taken alone: inflight_mutex, quarantine_mutex, the queues', the timer
+// service's and the idle tracker's. No lock is held while user code runs (transport,
 // cancel handles, callbacks, the group log sink).
 template <class S>
 struct Core {
@@ -83,9 +84,10 @@ struct Core {
         dispatch_q(params.stage_capacity, params.stage_policy),
         decode_q(params.max_inflight_groups, QueuePolicy::block),
         io_q(std::numeric_limits<std::size_t>::max(), QueuePolicy::reject),
-        metrics(code.num_workers()),
+        metrics(code.num_workers(), code.num_workers() + params.hedge.spare_workers),
         overload(make_overload_policy(params)),
         hedge(make_hedge_policy(params)),
+        quarantine(make_quarantine_policy(params)),
         timers(clock, &idle) {}
 
   RuntimeParams params;
@@ -113,6 +115,9 @@ struct Core {
 
   std::mutex hedge_mutex;               // a leaf, also taken while a group's m is held
   std::unique_ptr<HedgePolicy> hedge;   // guarded by hedge_mutex (params and enabled() are immutable)
+
+  mutable std::mutex quarantine_mutex;         // taken alone
+  std::unique_ptr<QuarantinePolicy> quarantine;  // guarded by quarantine_mutex (enabled() is immutable)
 
   mutable std::mutex inflight_mutex;
   std::condition_variable inflight_cv;
@@ -241,6 +246,8 @@ struct Core {
     g->shape.min_answers = code.min_answers();
     g->shape.covers_queries = !code.is_regression();
     g->shape.queries = std::min(r, k);  // replication/uncoded: position q is covered in every block at once
+    // With E > 0 replication votes: a position is covered once its copies can outvote E wrong ones.
+    if (!code.is_regression() && code.params().num_adversaries > 0) g->shape.copies = 2 * code.params().num_adversaries + 1;
     g->quorum = rule->quorum(g->shape);
     std::vector<double> waits;
     waits.reserve(g->queries.size());
@@ -352,6 +359,14 @@ struct Core {
       hedge_delay = hedge->delay();
     }
     const double nan = std::numeric_limits<double>::quiet_NaN();
+    QuarantinePolicy::Plan plan;
+    if (quarantine->enabled()) {
+      std::lock_guard<std::mutex> guard(quarantine_mutex);
+      plan = quarantine->plan(g->id, g->workers, clock->now());
+    }
+    std::uint64_t overrides = 0;
+    const std::vector<char> withhold = affordable_withholding(*g, plan.withhold, overrides);
+    std::uint64_t withheld = 0;
     {
       std::lock_guard<std::mutex> guard(g->m);
       g->states.assign(n, CallState::pending);
@@ -370,8 +385,17 @@ struct Core {
       g->answers.resize(Index(n), g->blocks * params.output_dim);
       g->coverage.assign(std::size_t(g->shape.queries), 0);
       if (params.early_release) g->released.assign(g->queries.size(), 0);
+      // A withheld call counts as a straggler that has resolved: the quorum stays N_used - S.
+      for (std::size_t s = 0; s < n; ++s)
+        if (withhold[s]) {
+          g->states[s] = CallState::quarantined;
+          g->primary[s] = CopyState::done;
+          ++g->progress.resolved;
+          ++withheld;
+        }
       g->dispatched = clock->now();
     }
+    if (quarantine->enabled()) metrics.quarantine_dispatch(withheld, plan.probes.size(), overrides);
     timers.schedule(saturating_add(g->dispatched, rule->deadline()), [this, g] { decide(g, Decision::deadline); });
     if (hedge_delay)
       timers.schedule(saturating_add(g->dispatched, *hedge_delay), [weak = std::weak_ptr<Core>(self), g] {
@@ -382,6 +406,7 @@ struct Core {
       {
         std::lock_guard<std::mutex> guard(g->m);
         if (g->decided) break;  // decided already (deadline): the rest need not be sent
+        if (g->states[slot] == CallState::quarantined) continue;
         g->primary[slot] = CopyState::outstanding;
       }
       metrics.call_sent();
@@ -392,6 +417,30 @@ struct Core {
       std::lock_guard<std::mutex> guard(hedge_mutex);
       hedge->calls_sent(sent);
     }
+  }
+
+  // Of the calls the quarantine wants withheld (slots, by priority), those the group can spare:
+  // it keeps min_answers calls and, for replication and uncoded, one per query position; the
+  // others are sent anyway and counted in `overrides`.
+  std::vector<char> affordable_withholding(const Group<S>& g, const std::vector<std::size_t>& wanted,
+                                           std::uint64_t& overrides) const {
+    std::vector<char> out(g.workers.size(), 0);
+    if (wanted.empty()) return out;
+    std::vector<Index> per_position(std::size_t(code.num_queries()), 0);
+    if (g.shape.covers_queries)
+      for (Index w : g.workers) ++per_position[std::size_t(code.query_of_worker(w))];
+    Index left = Index(g.workers.size());
+    for (std::size_t s : wanted) {
+      const Index q = g.shape.covers_queries ? code.query_of_worker(g.workers[s]) : -1;
+      if (left - 1 < g.shape.min_answers || (q >= 0 && per_position[std::size_t(q)] <= 1)) {
+        ++overrides;
+        continue;
+      }
+      out[s] = 1;
+      --left;
+      if (q >= 0) --per_position[std::size_t(q)];
+    }
+    return out;
   }
 
   // Why a copy of a call is cancelled: its group was decided, or its other copy answered first.
@@ -574,7 +623,7 @@ struct Core {
             g->answer_slot.push_back(slot);
             p.usable = Index(g->answer_slot.size());
             const Index q = code.query_of_worker(g->workers[s]);
-            if (q >= 0 && q < Index(g->coverage.size()) && g->coverage[std::size_t(q)]++ == 0) ++p.covered;
+            if (q >= 0 && q < Index(g->coverage.size()) && ++g->coverage[std::size_t(q)] == g->shape.copies) ++p.covered;
             if (other_awaited) {  // the other copy lost: cancel it
               (*other)[s] = CopyState::lost;
               CancelHandle& h = (backup ? g->cancels : g->backup_cancels)[s];
@@ -584,7 +633,9 @@ struct Core {
             if (backup) g->won_by_backup[s] = 1;
             else if (hedged_group && hedge->params().target == HedgeTarget::answered)
               g->answered_workers.push_back(g->workers[s]);
-            if (params.early_release) release_exact(*g, g->workers[s], *output, backup, queue_release);
+            // With E > 0 an answer is trusted only once the decoder has checked it (params.hpp).
+            if (params.early_release && code.params().num_adversaries == 0)
+              release_exact(*g, g->workers[s], *output, backup, queue_release);
           }
           if (const auto d = rule->on_progress(g->shape, p)) decided_now = mark_decided(*g, *d, now);
         }
@@ -748,7 +799,9 @@ struct Core {
 
     const Index usable = log.usable_answers;
     DecodeStatus status = DecodeStatus::insufficient_answers;
+    std::vector<Index> checked;  // workers whose answers the robust decode checked (transport indices)
     if (log.decision == Decision::shutdown) {
+      record_verdicts(*g, checked, log.flagged_workers);
       fail_group(g, QueryError::shut_down, shutdown_message());
     } else {
       std::vector<Index> ids(static_cast<std::size_t>(usable));
@@ -761,8 +814,12 @@ struct Core {
         for (Index j = 0; j < g->blocks; ++j)
           r.push_back(code.decode(ids, g->answers.topRows(usable).middleCols(j * m, m), g->orders[std::size_t(j)]));
         status = r.front().status;
+        verdicts(*g, ids, r, checked, log.flagged_workers);
+        // Before any outcome: a caller reacting to one sees the quarantine it caused.
+        record_verdicts(*g, checked, log.flagged_workers);
         complete_group(g, r, usable);
       } catch (const std::exception& e) {
+        record_verdicts(*g, {}, {});
         fail_group(g, QueryError::internal, std::string("decode failed: ") + e.what());
       }
     }
@@ -788,6 +845,50 @@ struct Core {
         // The log is advisory; a failing sink must not stop the pipeline.
       }
     }
+  }
+
+  // Read once g is decided: the transport index of the worker that gave answer i (the call's
+  // backup worker when its backup's answer was used).
+  Index answer_worker(const Group<S>& g, std::size_t i) const {
+    const std::size_t s = std::size_t(g.answer_slot[i]);
+    return !g.won_by_backup.empty() && g.won_by_backup[s] ? g.backup_worker[s] : g.workers[s];
+  }
+
+  // The robust decode's verdicts on g's answers `ids` (code worker indices, in answer order):
+  // the workers whose answers it checked and those it flagged, as transport indices, each once.
+  // Spline and Berrut check every answer of a decode that ran; replication the answers of the
+  // queries with 3 or more answers (the ones that voted).
+  void verdicts(const Group<S>& g, const std::vector<Index>& ids, const std::vector<DecodeResult<S>>& blocks,
+                std::vector<Index>& checked, std::vector<Index>& flagged) const {
+    checked.clear();
+    flagged.clear();
+    if (code.params().num_adversaries == 0 || blocks.front().status == DecodeStatus::insufficient_answers) return;
+    const auto add = [](std::vector<Index>& to, Index w) {
+      if (std::find(to.begin(), to.end(), w) == to.end()) to.push_back(w);
+    };
+    std::vector<Index> copies(std::size_t(code.num_queries()), 0);
+    if (!code.is_regression())
+      for (Index w : ids) ++copies[std::size_t(code.query_of_worker(w))];
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      if (code.is_regression() || copies[std::size_t(code.query_of_worker(ids[i]))] >= 3) add(checked, answer_worker(g, i));
+    for (const DecodeResult<S>& r : blocks)
+      for (Index w : r.flagged_workers) {
+        const auto at = std::find(ids.begin(), ids.end(), w);
+        if (at != ids.end()) add(flagged, answer_worker(g, std::size_t(at - ids.begin())));
+      }
+  }
+
+  // Counts g's flags and hands its verdicts to the quarantine (every decided group, so that
+  // its probes end).
+  void record_verdicts(const Group<S>& g, const std::vector<Index>& checked, const std::vector<Index>& flagged) {
+    metrics.group_flagged(flagged);
+    if (!quarantine->enabled()) return;
+    std::vector<std::pair<Index, QuarantineEvent>> events;
+    {
+      std::lock_guard<std::mutex> guard(quarantine_mutex);
+      events = quarantine->record(g.id, checked, flagged, clock->now());
+    }
+    for (const auto& e : events) metrics.quarantine(e.second);
   }
 
   void complete_group(const GroupPtr<S>& g, const std::vector<DecodeResult<S>>& blocks, Index usable) {
@@ -899,6 +1000,10 @@ struct Core {
     fill(m.encode, encode_q);
     fill(m.dispatch, dispatch_q);
     fill(m.decode, decode_q);
+    if (quarantine->enabled()) {
+      std::lock_guard<std::mutex> guard(quarantine_mutex);
+      m.workers_quarantined = quarantine->quarantined_count();
+    }
     {
       std::lock_guard<std::mutex> guard(inflight_mutex);
       m.inflight_groups = inflight.size();

@@ -1,5 +1,5 @@
 // Where the runtime's policies are chosen from RuntimeParams: a new decision rule, overload
-// policy or hedging policy is a unit of its own (decision_rule.hpp, overload_controller.hpp show the interfaces)
+// policy, hedging or quarantine policy is a unit of its own (decision_rule.hpp, overload_controller.hpp show the interfaces)
 // plus its case here.
 #pragma once
 
@@ -8,6 +8,7 @@
 #include <nercc/runtime/hedge_policy.hpp>
 #include <nercc/runtime/overload_controller.hpp>
 #include <nercc/runtime/params.hpp>
+#include <nercc/runtime/quarantine_policy.hpp>
 
 #include <memory>
 
@@ -27,6 +28,11 @@ inline std::unique_ptr<OverloadPolicy> make_overload_policy(const RuntimeParams&
 /// The hedging policy of a Runtime with `params` (off unless params.hedge.target is set).
 inline std::unique_ptr<HedgePolicy> make_hedge_policy(const RuntimeParams& params) {
   return std::make_unique<HedgePolicy>(params.hedge, params.code.num_workers);
+}
+
+/// The quarantine policy of a Runtime with `params` (off unless params.quarantine.enabled).
+inline std::unique_ptr<QuarantinePolicy> make_quarantine_policy(const RuntimeParams& params) {
+  return std::make_unique<QuarantinePolicy>(params.quarantine);
 }
 
 }  // namespace runtime
