@@ -62,16 +62,14 @@ const char* const usage = R"(usage: nercc_grpc_faults --netns LIST --hosts LIST 
   --quiet                 no progress lines
 )";
 
-struct Args {
+struct Args : WorkerModelFlags {
   std::vector<std::string> netns, hosts;
   std::vector<std::string> scenarios = {"baseline", "freeze", "kill", "partition", "loss", "overload", "all"};
   std::vector<std::string> schemes = {"nercc", "replication"};
   int port = 50051, coded_queries = 4, replicas = 3, stragglers = 4, loss_percent = 10;
-  std::string ip_bin = "/usr/sbin/ip", out = ".", model = "lenet5", cache_dir, data_dir,
-              worker_bin = NERCC_GRPC_WORKER_PATH;
+  std::string ip_bin = "/usr/sbin/ip", out = ".";
   double rate = 300, overload_factor = 5, pre_s = 8, fault_s = 6, overload_s = 30, post_s = 15;
   double deadline_ms = 250, group_timeout_ms = 50;
-  std::uint64_t seed = 1;
   bool progress = true;
   LatencyParams latency;
 };
@@ -80,14 +78,7 @@ Args parse_args(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::printf("%s%s", usage, latency_usage());
-      std::exit(0);
-    }
-    if (flag == "--quiet") {
-      a.progress = false;
-      continue;
-    }
+    if (common_flag(flag, usage, a.progress)) continue;
     if (flag == "--smoke") {
       a.model = "smoke";
       a.coded_queries = 2;
@@ -101,7 +92,7 @@ Args parse_args(int argc, char** argv) {
     }
     if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value (or is unknown)");
     const std::string v = argv[++i];
-    if (a.latency.parse(flag, v)) continue;
+    if (a.latency.parse(flag, v) || a.parse_worker_model_flag(flag, v)) continue;
     if (flag == "--netns") a.netns = split_list(v, ',');
     else if (flag == "--hosts") a.hosts = split_list(v, ',');
     else if (flag == "--port") a.port = int(parse_integer(flag, v));
@@ -121,11 +112,6 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--loss-percent") a.loss_percent = int(parse_integer(flag, v));
     else if (flag == "--deadline-ms") a.deadline_ms = parse_real(flag, v);
     else if (flag == "--group-timeout-ms") a.group_timeout_ms = parse_real(flag, v);
-    else if (flag == "--model") a.model = v;
-    else if (flag == "--cache-dir") a.cache_dir = v;
-    else if (flag == "--data-dir") a.data_dir = v;
-    else if (flag == "--worker-bin") a.worker_bin = v;
-    else if (flag == "--seed") a.seed = std::uint64_t(parse_integer(flag, v));
     else throw std::invalid_argument("unknown option " + flag);
   }
   const int n = int(a.netns.size());
@@ -145,8 +131,7 @@ Args parse_args(int argc, char** argv) {
   if (a.loss_percent < 1 || a.loss_percent > 99) throw std::invalid_argument("--loss-percent must lie in [1, 99]");
   if (!(a.deadline_ms > 0 && a.group_timeout_ms > 0))
     throw std::invalid_argument("--deadline-ms and --group-timeout-ms must be > 0");
-  model_config(a.model);
-  if (a.model == "smoke" && a.cache_dir.empty()) a.cache_dir = a.out + "/cache";
+  a.finish_model_flags(a.out);
   a.latency.validate();
   return a;
 }

@@ -60,22 +60,17 @@ Fashion-MNIST queries on the same N LeNet5 worker processes, in rounds.
   --quiet                 no progress output
 )";
 
-/// The flags the cluster's drivers share: the served LeNet5, where its weights and the data
-/// are, the worker executable, the injected delays' seed and the fallback's training images.
-struct ClusterModelFlags {
-  std::int64_t fallback_train = 0;
-  bool fallback_train_set = false;  ///< --fallback-train was given: --smoke keeps it
+/// The flags every cluster driver shares: the served LeNet5, where its weights and the data
+/// are, the worker executable and the injected delays' seed.
+struct WorkerModelFlags {
   std::string model = "lenet5";
   std::string cache_dir, data_dir;
   std::string worker_bin = NERCC_GRPC_WORKER_PATH;
   std::uint64_t seed = 1;
 
   /// Takes v when flag is one of these flags; false otherwise.
-  bool parse_model_flag(const std::string& flag, const std::string& v) {
-    if (flag == "--fallback-train") {
-      fallback_train = parse_integer(flag, v, 0);
-      fallback_train_set = true;
-    } else if (flag == "--model") model = v;
+  bool parse_worker_model_flag(const std::string& flag, const std::string& v) {
+    if (flag == "--model") model = v;
     else if (flag == "--cache-dir") cache_dir = v;
     else if (flag == "--data-dir") data_dir = v;
     else if (flag == "--worker-bin") worker_bin = v;
@@ -83,16 +78,30 @@ struct ClusterModelFlags {
     else return false;
     return true;
   }
-  /// --smoke: the smoke LeNet5, its fallback distilled on 4000 images unless --fallback-train said.
-  void smoke_model() {
-    model = "smoke";
-    if (!fallback_train_set) fallback_train = 4000;
-  }
   /// Checks the model name; a smoke model without a cache directory gets out/cache (never the
   /// user's cache).
   void finish_model_flags(const std::string& out) {
     model_config(model);
     if (model == "smoke" && cache_dir.empty()) cache_dir = out + "/cache";
+  }
+};
+
+/// The worker flags and the fallback model's training images, for the drivers with a fallback.
+struct ClusterModelFlags : WorkerModelFlags {
+  std::int64_t fallback_train = 0;
+  bool fallback_train_set = false;  ///< --fallback-train was given: --smoke keeps it
+
+  /// Takes v when flag is one of these flags; false otherwise.
+  bool parse_model_flag(const std::string& flag, const std::string& v) {
+    if (flag != "--fallback-train") return parse_worker_model_flag(flag, v);
+    fallback_train = parse_integer(flag, v, 0);
+    fallback_train_set = true;
+    return true;
+  }
+  /// --smoke: the smoke LeNet5, its fallback distilled on 4000 images unless --fallback-train said.
+  void smoke_model() {
+    model = "smoke";
+    if (!fallback_train_set) fallback_train = 4000;
   }
 };
 
