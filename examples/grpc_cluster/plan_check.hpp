@@ -1,7 +1,9 @@
-// The planner check on the cluster (plan_check_main.cpp): its options, the candidates it runs
-// (the planner's feasible plans per SLO and floor), and the verdict per (SLO, floor): the
-// planner's pick against the configuration the cluster measured as cheapest among them, with
-// predicted and measured p-quantile and RelAcc.
+// The planner check on the cluster: its options, the candidates it runs (the planner's feasible
+// plans per SLO and quality bound), and the verdict per (SLO, bound): the planner's pick against
+// the configuration the cluster measured as cheapest among them, with predicted and measured
+// p-quantile and quality. The quality is the workload's: RelAcc above a floor for a classifier
+// (LeNet5, plan_check_main.cpp), MSE against the served model below a ceiling for a regression
+// model (the forecaster, ../related_queries/plan_check_main.cpp).
 #pragma once
 
 #include "../common/cli.hpp"
@@ -40,6 +42,7 @@ and floor, run every plan the planner found feasible on the workers, and compare
   --coded-workers LIST    N values whose codes are calibrated (default 10,12,16)
   --slo-ms LIST           p99 SLOs (default 40,50,70)
   --floors LIST           RelAcc floors (default 0.9,0.97)
+  --max-mse LIST          MSE ceilings instead, for a regression workload (nercc_related_queries_plan_check)
   --slo-quantile Q        the SLO's quantile (default 0.99)
   --runners-up R          plans the planner returns after its pick (default 4)
   --rate R                queries per second, Poisson arrivals (default 300)
@@ -54,7 +57,21 @@ and floor, run every plan the planner found feasible on the workers, and compare
   --cache-dir DIR, --data-dir DIR, --worker-bin PATH, --seed N, --quiet: as nercc_grpc_frontend
 )";
 
+/// The quality a workload is planned and judged by.
+enum class Quality {
+  rel_acc,  ///< argmax agreement with the served model, a floor (PlanRequest::accuracy_floor)
+  mse,      ///< mean squared error per output against the served model, a ceiling (PlanRequest::max_mse)
+};
+
+inline const char* quality_name(Quality q) { return q == Quality::rel_acc ? "RelAcc" : "MSE"; }
+inline const char* bound_name(Quality q) { return q == Quality::rel_acc ? "RelAcc floor" : "MSE ceiling"; }
+/// Whether a quality value meets its bound (a RelAcc floor, an MSE ceiling).
+inline bool meets(Quality q, double value, double bound) { return q == Quality::rel_acc ? value >= bound : value <= bound; }
+/// The planner's prediction of the quality.
+inline double predicted_quality(Quality q, const nercc::plan::Plan& p) { return q == Quality::rel_acc ? p.rel_acc : p.mse; }
+
 struct PlanCheckArgs : ClusterModelFlags {
+  Quality quality = Quality::rel_acc;  ///< set by the program, before parsing
   std::string out = ".";
   bool smoke = false;
   int coded_queries = 8;
@@ -62,6 +79,7 @@ struct PlanCheckArgs : ClusterModelFlags {
   std::vector<nercc::Index> coded_workers = {10, 12, 16};
   std::vector<double> slo_ms = {40, 50, 70};
   std::vector<double> floors = {0.9, 0.97};
+  std::vector<double> max_mse = {0.001, 0.005};
   double slo_quantile = 0.99;
   int runners_up = 4;
   double rate = 300;
@@ -75,10 +93,15 @@ struct PlanCheckArgs : ClusterModelFlags {
   /// Workers of the latency calibration round.
   int calibration_group() const { return calibration_workers > 0 ? calibration_workers : coded_queries; }
   int max_workers() const { return int(std::floor(max_redundancy * coded_queries + 1e-9)); }
+  /// The quality bounds checked: the floors or the ceilings.
+  const std::vector<double>& bounds() const { return quality == Quality::rel_acc ? floors : max_mse; }
 };
 
-inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
+/// Parses the options of a workload judged by `quality`; the other quality's bound flag is an
+/// error naming it.
+inline PlanCheckArgs parse_plan_check_args(int argc, char** argv, Quality quality = Quality::rel_acc) {
   PlanCheckArgs a;
+  a.quality = quality;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (common_flag(flag, plan_check_usage, a.progress)) continue;
@@ -89,6 +112,7 @@ inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
       a.coded_workers = {3, 4};
       a.slo_ms = {40};
       a.floors = {0.5, 0.9};
+      a.max_mse = {1.0, 0.05};
       a.runners_up = 2;
       a.rate = 200;
       a.calibration_queries = 400;
@@ -106,7 +130,12 @@ inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
       a.coded_workers.clear();
       for (double n : parse_real_list(flag, v)) a.coded_workers.push_back(nercc::Index(n));
     } else if (flag == "--slo-ms") a.slo_ms = parse_real_list(flag, v);
-    else if (flag == "--floors") a.floors = parse_real_list(flag, v);
+    else if (flag == "--floors" || flag == "--max-mse") {
+      if ((flag == "--floors") != (quality == Quality::rel_acc))
+        throw std::invalid_argument(flag + " does not apply to this workload: it is judged by " +
+                                    bound_name(quality) + "s (" + (quality == Quality::rel_acc ? "--floors" : "--max-mse") + ")");
+      (flag == "--floors" ? a.floors : a.max_mse) = parse_real_list(flag, v);
+    }
     else if (flag == "--slo-quantile") a.slo_quantile = parse_real(flag, v);
     else if (flag == "--runners-up") a.runners_up = int(parse_integer(flag, v, 0));
     else if (flag == "--rate") a.rate = parse_real(flag, v);
@@ -126,6 +155,8 @@ inline PlanCheckArgs parse_plan_check_args(int argc, char** argv) {
     if (!(s > 0)) throw std::invalid_argument("--slo-ms values must be > 0");
   for (double f : a.floors)
     if (!(f >= 0 && f <= 1)) throw std::invalid_argument("--floors values must lie in [0, 1]");
+  for (double m : a.max_mse)
+    if (!(m > 0 && std::isfinite(m))) throw std::invalid_argument("--max-mse values must be finite and > 0");
   if (!(a.slo_quantile > 0 && a.slo_quantile < 1)) throw std::invalid_argument("--slo-quantile must lie in (0, 1)");
   if (!(a.rate > 0 && a.rate <= 5000)) throw std::invalid_argument("--rate must lie in (0, 5000]");
   if (a.calibration_queries < 50 || a.calibration_queries > 1000000)
@@ -148,6 +179,11 @@ struct RunConfig {
   nercc::runtime::RuntimeParams params;
   TurnResult pooled;  ///< every round, finish()ed
   std::vector<TurnResult> rounds;  ///< one per round, finish()ed
+  /// Quality::mse: squared errors against the served model, summed over the outputs of the
+  /// answered queries, and their count, per round and pooled.
+  std::vector<double> round_mse;
+  double squared_error = 0;
+  std::int64_t values = 0;
   bool ran = false;
   std::string not_run;  ///< why it was not run (more than one worker set)
 };
@@ -160,9 +196,19 @@ struct CheckedPlan {
   std::string origin;       ///< "plan()" or "cheapest <scheme>"
 };
 
-/// One (SLO, floor): what the planner said and what the cluster measured.
+/// What a workload's serve() measured in one turn: the turn, and for Quality::mse the squared
+/// errors of the answered queries' outputs against the served model's.
+struct Measured {
+  TurnResult turn;
+  double squared_error = 0;
+  std::int64_t values = 0;  ///< outputs summed over (answered queries x output_dim)
+};
+
+/// One (SLO, quality bound): what the planner said and what the cluster measured.
 struct Check {
-  double slo_seconds = 0, floor = 0;
+  double slo_seconds = 0;
+  double bound = 0;  ///< the RelAcc floor or the MSE ceiling
+  Quality quality = Quality::rel_acc;
   std::string infeasible;  ///< the planner's message when nothing is feasible
   std::vector<CheckedPlan> plans;  ///< the pick first, then by cost
 };
@@ -196,13 +242,27 @@ inline std::string describe(const nercc::plan::Plan& p) {
 /// The verdict of one check, from the measurements.
 struct Verdict {
   int pick = -1;               ///< index in Check::plans of the planner's pick; -1: none
-  int measured_cheapest = -1;  ///< of the plans measured feasible, the cheapest (then higher RelAcc); -1: none
-  bool pick_feasible = false;  ///< the pick met the SLO and the floor on the cluster
+  int measured_cheapest = -1;  ///< of the plans measured feasible, the cheapest (then better quality); -1: none
+  bool pick_feasible = false;  ///< the pick met the SLO and the bound on the cluster
   bool pick_is_cheapest = false;  ///< the pick costs what the measured cheapest costs and is feasible
   double p_ratio = std::nan("");  ///< the pick's measured / predicted SLO quantile
 };
 
 inline double measured_quantile(const RunConfig& r, double q) { return r.pooled.quantile_of_all(q); }
+/// The measured quality of a run (every round): RelAcc, or the MSE of the answered queries.
+inline double measured_quality(Quality quality, const RunConfig& r) {
+  if (quality == Quality::rel_acc) return r.pooled.rel_acc();
+  return r.values > 0 ? r.squared_error / double(r.values) : std::nan("");
+}
+/// Whether a run met the check's SLO and bound.
+inline bool measured_feasible(const Check& c, const RunConfig& r, double q) {
+  return r.ran && measured_quantile(r, q) * 1e-3 <= c.slo_seconds && meets(c.quality, measured_quality(c.quality, r), c.bound);
+}
+/// Whether run a measured better quality than run b.
+inline bool better_quality(Quality quality, const RunConfig& a, const RunConfig& b) {
+  const double x = measured_quality(quality, a), y = measured_quality(quality, b);
+  return quality == Quality::rel_acc ? x > y : x < y;
+}
 
 inline Verdict judge(const Check& c, const std::vector<RunConfig>& runs, double q) {
   Verdict v;
@@ -210,16 +270,14 @@ inline Verdict judge(const Check& c, const std::vector<RunConfig>& runs, double 
     const CheckedPlan& p = c.plans[i];
     if (p.planner_pick) v.pick = int(i);
     const RunConfig& r = runs[p.run];
-    if (!r.ran) continue;
-    const bool ok = measured_quantile(r, q) * 1e-3 <= c.slo_seconds && r.pooled.rel_acc() >= c.floor;
-    if (!ok) continue;
+    if (!measured_feasible(c, r, q)) continue;
     if (v.measured_cheapest < 0) {
       v.measured_cheapest = int(i);
       continue;
     }
     const CheckedPlan& best = c.plans[std::size_t(v.measured_cheapest)];
     const RunConfig& rb = runs[best.run];
-    if (p.plan.cost < best.plan.cost || (p.plan.cost == best.plan.cost && r.pooled.rel_acc() > rb.pooled.rel_acc()))
+    if (p.plan.cost < best.plan.cost || (p.plan.cost == best.plan.cost && better_quality(c.quality, r, rb)))
       v.measured_cheapest = int(i);
   }
   if (v.pick >= 0) {
@@ -227,7 +285,7 @@ inline Verdict judge(const Check& c, const std::vector<RunConfig>& runs, double 
     const RunConfig& r = runs[p.run];
     if (r.ran) {
       v.p_ratio = measured_quantile(r, q) * 1e-3 / p.plan.p_slo;
-      v.pick_feasible = measured_quantile(r, q) * 1e-3 <= c.slo_seconds && r.pooled.rel_acc() >= c.floor;
+      v.pick_feasible = measured_feasible(c, r, q);
     }
     v.pick_is_cheapest = v.pick_feasible && v.measured_cheapest >= 0 &&
                          c.plans[std::size_t(v.measured_cheapest)].plan.cost == p.plan.cost;
@@ -238,8 +296,8 @@ inline Verdict judge(const Check& c, const std::vector<RunConfig>& runs, double 
 /// Throws std::logic_error naming the first inconsistency of the report: a query without an
 /// outcome (or counted twice), a run without its queries, a check without a pick or a stated
 /// infeasibility, a pick that is not the planner's first plan, a planner-feasible plan whose
-/// prediction misses its SLO, a RelAcc outside [0, 1], a measured cheapest that some measured
-/// feasible plan undercuts.
+/// prediction misses its SLO or its bound, a RelAcc outside [0, 1] (a negative or missing MSE), a
+/// measured cheapest that some measured feasible plan undercuts.
 inline void check_consistency(const std::vector<Check>& checks, const std::vector<RunConfig>& runs,
                               std::int64_t expected_queries, double q) {
   auto fail = [](const std::string& what) { throw std::logic_error("plan check: " + what); };
@@ -254,9 +312,12 @@ inline void check_consistency(const std::vector<Check>& checks, const std::vecto
       fail(r.key + ": queries " + std::to_string(t.queries) + ", ok " + std::to_string(t.ok) + ", missing " +
            std::to_string(t.missing) + " (expected " + std::to_string(expected_queries) + ")");
     if (!(t.rel_acc() >= 0 && t.rel_acc() <= 1)) fail(r.key + ": RelAcc " + std::to_string(t.rel_acc()));
+    if (!checks.empty() && checks.front().quality == Quality::mse && t.ok > 0 && !(measured_quality(Quality::mse, r) >= 0))
+      fail(r.key + ": MSE " + std::to_string(measured_quality(Quality::mse, r)));
   }
   for (const Check& c : checks) {
-    const std::string where = "SLO " + std::to_string(c.slo_seconds * 1e3) + " ms, floor " + std::to_string(c.floor);
+    const std::string where =
+        "SLO " + std::to_string(c.slo_seconds * 1e3) + " ms, " + bound_name(c.quality) + " " + std::to_string(c.bound);
     if (c.plans.empty() != !c.infeasible.empty()) fail(where + ": plans and an infeasibility message together, or neither");
     if (c.plans.empty()) continue;
     if (!c.plans.front().planner_pick) fail(where + ": the first plan is not the planner's pick");
@@ -265,16 +326,17 @@ inline void check_consistency(const std::vector<Check>& checks, const std::vecto
       if (i > 0 && p.planner_pick) fail(where + ": two picks");
       if (p.run >= runs.size()) fail(where + ": a plan without a run");
       if (!(p.plan.p_slo <= c.slo_seconds * (1 + 1e-9))) fail(where + ": a feasible plan predicted above the SLO");
-      if (!(p.plan.rel_acc >= c.floor - 1e-12)) fail(where + ": a feasible plan predicted below the floor");
+      const double predicted = predicted_quality(c.quality, p.plan);
+      if (!meets(c.quality, predicted, c.bound + (c.quality == Quality::rel_acc ? -1e-12 : 1e-12)))
+        fail(where + ": a feasible plan predicted outside the bound");
       if (i > 0 && p.plan.cost < c.plans.front().plan.cost) fail(where + ": a feasible plan cheaper than the pick");
     }
     const Verdict v = judge(c, runs, q);
     if (v.pick != 0) fail(where + ": the verdict lost the pick");
     for (const auto& p : c.plans) {
       const RunConfig& r = runs[p.run];
-      if (!r.ran || v.measured_cheapest < 0) continue;
-      const bool ok = measured_quantile(r, q) * 1e-3 <= c.slo_seconds && r.pooled.rel_acc() >= c.floor;
-      if (ok && p.plan.cost < c.plans[std::size_t(v.measured_cheapest)].plan.cost)
+      if (v.measured_cheapest < 0) continue;
+      if (measured_feasible(c, r, q) && p.plan.cost < c.plans[std::size_t(v.measured_cheapest)].plan.cost)
         fail(where + ": a measured feasible plan is cheaper than the measured cheapest");
     }
     if (v.measured_cheapest < 0 && v.pick_feasible) fail(where + ": the pick is feasible but no cheapest was found");

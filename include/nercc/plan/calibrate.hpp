@@ -26,13 +26,11 @@ struct CalibrateParams {
   TuneParams tune;                               ///< metric, seed, batches, budget
 };
 
-/// Fills an AccuracyTable by calling tune_lambdas on `model` and the calibration rows for
-/// each (scheme, K, N, answers): the lambdas are tuned for S = N - answers stragglers and the
-/// entry holds the tuned pair's estimates (in-sample, hence slightly optimistic: see
-/// tune_lambdas). Schemes of `schemes` that are not measured_schemes() are ignored (exact). Runs on the
-/// calling thread; model exceptions propagate.
-template <class Derived, class Model>
-AccuracyTable calibrate(const CalibrateParams& params, const Eigen::MatrixBase<Derived>& calibration, Model&& model) {
+namespace detail {
+/// The loop of both calibrate() overloads: tune(tp) runs tune_lambdas for the TuneParams of one
+/// (scheme, K, N, answers).
+template <class Tune>
+AccuracyTable calibrate_with(const CalibrateParams& params, Tune&& tune) {
   AccuracyTable table;
   for (SchemeKind scheme : params.schemes) {
     if (!scheme_facts(scheme).is_regression) continue;
@@ -48,7 +46,7 @@ AccuracyTable calibrate(const CalibrateParams& params, const Eigen::MatrixBase<D
         tp.code.num_workers = n;
         tp.stragglers = {n - a};
         tp.straggler_weights.clear();
-        const TuneResult r = tune_lambdas(tp, calibration, model);
+        const TuneResult r = tune(tp);
         AccuracyEntry e;
         e.scheme = scheme, e.num_queries = k, e.num_workers = n, e.answers = a;
         e.rel_acc = r.rel_acc.mean;
@@ -62,6 +60,33 @@ AccuracyTable calibrate(const CalibrateParams& params, const Eigen::MatrixBase<D
     }
   }
   return table;
+}
+}  // namespace detail
+
+/// Fills an AccuracyTable by calling tune_lambdas on `model` and the calibration rows for
+/// each (scheme, K, N, answers): the lambdas are tuned for S = N - answers stragglers and the
+/// entry holds the tuned pair's estimates (in-sample, hence slightly optimistic: see
+/// tune_lambdas). Each entry has both RelAcc and MSE (per output element, against the model's
+/// outputs on the plain queries); tune.metric chooses which one the lambdas minimise:
+/// TuneMetric::rel_acc for a classifier planned with PlanRequest::accuracy_floor,
+/// TuneMetric::mse (the default) for a regression model planned with PlanRequest::max_mse.
+/// Schemes of `schemes` that are not measured_schemes() are ignored (exact). Runs on the
+/// calling thread; model exceptions propagate.
+template <class Derived, class Model>
+AccuracyTable calibrate(const CalibrateParams& params, const Eigen::MatrixBase<Derived>& calibration, Model&& model) {
+  return detail::calibrate_with(params, [&](const TuneParams& tp) { return tune_lambdas(tp, calibration, model); });
+}
+
+/// As above, with the calibration batches from `batches`: callable as batches(K, b) for the
+/// b-th K x d batch of a code of K queries (tune_lambdas' batch-source overload), for workloads
+/// whose groups are not random rows (consecutive windows of a time series, the candidates of one
+/// request): calibrate on groups formed as serving forms them.
+template <class Batches, class Model>
+AccuracyTable calibrate_batches(const CalibrateParams& params, Batches&& batches, Model&& model) {
+  return detail::calibrate_with(params, [&](const TuneParams& tp) {
+    const Index k = tp.code.num_queries;
+    return tune_lambdas(tp, [&batches, k](Index b) { return batches(k, b); }, model);
+  });
 }
 
 }  // namespace plan
