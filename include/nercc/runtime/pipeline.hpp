@@ -856,13 +856,14 @@ struct Core {
 
   // The robust decode's verdicts on g's answers `ids` (code worker indices, in answer order):
   // the workers whose answers it checked and those it flagged, as transport indices, each once.
-  // Spline and Berrut check every answer of a decode that ran; replication the answers of the
+  // Spline and Berrut check every answer once min_answers arrived (the detector runs even when
+  // the answers left after its flags are too few to decode); replication the answers of the
   // queries with 3 or more answers (the ones that voted).
   void verdicts(const Group<S>& g, const std::vector<Index>& ids, const std::vector<DecodeResult<S>>& blocks,
                 std::vector<Index>& checked, std::vector<Index>& flagged) const {
     checked.clear();
     flagged.clear();
-    if (code.params().num_adversaries == 0 || blocks.front().status == DecodeStatus::insufficient_answers) return;
+    if (code.params().num_adversaries == 0 || (code.is_regression() && Index(ids.size()) < code.min_answers())) return;
     const auto add = [](std::vector<Index>& to, Index w) {
       if (std::find(to.begin(), to.end(), w) == to.end()) to.push_back(w);
     };
