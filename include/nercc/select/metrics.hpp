@@ -1,5 +1,6 @@
 // How good a ranking is for one task whose utilities were measured: whether the chosen
-// configuration is within a tolerance of the best, its regret, and NDCG@k.
+// configuration is within a tolerance of the best, its regret, and NDCG@k; and Spearman's rank
+// correlation (the feature sanity check).
 #pragma once
 
 #include <nercc/config.hpp>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <vector>
 
 NERCC_NAMESPACE_BEGIN
@@ -69,6 +71,35 @@ inline RankingOutcome score_ranking(const Eigen::VectorXd& utility, const std::v
   }
   r.ndcg = dcg / idcg;  // idcg >= 1: the best has relevance 1
   return r;
+}
+
+/// Spearman's rank correlation of paired samples: the Pearson correlation of their midranks
+/// (tied values share the mean of their ranks). NaN when either sample is constant. Throws
+/// nercc::invalid_argument for samples of different sizes or fewer than 2 pairs,
+/// non_finite_input naming the first non-finite value.
+inline double spearman(const std::vector<double>& x, const std::vector<double>& y) {
+  using nercc::detail::message;
+  if (x.size() != y.size()) throw invalid_argument(message("spearman: x has ", x.size(), " values, y has ", y.size()));
+  if (x.size() < 2) throw invalid_argument(message("spearman: needs >= 2 pairs, has ", x.size()));
+  auto midranks = [](const std::vector<double>& v, const char* name) {
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (!std::isfinite(v[i])) throw non_finite_input(message("spearman: ", name, "[", i, "] (", v[i], ") is not finite"));
+    std::vector<std::size_t> order(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+    std::vector<double> rank(v.size());
+    for (std::size_t i = 0; i < order.size();) {
+      std::size_t j = i;
+      while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+      for (std::size_t k = i; k <= j; ++k) rank[order[k]] = 0.5 * double(i + j) + 1.0;
+      i = j + 1;
+    }
+    return Eigen::Map<const Eigen::VectorXd>(rank.data(), Index(rank.size())).eval();
+  };
+  const Eigen::VectorXd rx = midranks(x, "x"), ry = midranks(y, "y");
+  const Eigen::VectorXd cx = rx.array() - rx.mean(), cy = ry.array() - ry.mean();
+  const double norms = cx.norm() * cy.norm();
+  return norms > 0.0 ? cx.dot(cy) / norms : std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace select
