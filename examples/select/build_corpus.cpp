@@ -4,11 +4,14 @@
 // answered sets: one call per (task, scheme, K, N, ordering, stragglers) measures all lambda
 // pairs), with encode/decode times and the planner's latency under a straggler law. Writes the
 // run log as CSV, reads it back (the text must round-trip exactly), checks the corpus's
-// invariants (corpus_checks.hpp) and prints a first leave-one-task-out look at the learners.
+// invariants (corpus_checks.hpp) and, with --first-look, prints a leave-one-task-out look at
+// the learners (minutes on the full corpus; the evaluation proper is examples/select/evaluation).
 //
-//   nercc_select_corpus [--smoke] [--out corpus.csv] [--families analytic,random_features,...]
-//                       [--batches 8] [--answered-sets 8] [--rows 256] [--train-images 5000]
-//                       [--resnet-epochs 1] [--resnet-images 10000]
+//   nercc_select_corpus [--smoke] [--first-look] [--out corpus.csv] [--families analytic,random_features,...]
+//                       [--batches 16] [--answered-sets 8] [--rows 256] [--train-images 5000]
+//                       [--resnet-epochs 3] [--resnet-images 0]
+// The ResNet's defaults are its published training configuration (cached in ~/.cache/nercc
+// once trained); --resnet-epochs 0 leaves it out.
 // Families: analytic (always built); random_features (needs zlib and Fashion-MNIST); fmnist and
 // related_queries (need LibTorch, Fashion-MNIST and Debian's Seattle weather data). Default:
 // every family compiled in.
@@ -71,15 +74,17 @@ std::string minutes(double s) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  bool smoke = false;
+  bool smoke = false, first_look = false;
   std::string out_path = "select_corpus.csv";
   std::vector<std::string> families = compiled_families();
-  long long batches = 8, answered_sets = 8, rows = 256, train_images = 5000, resnet_epochs = 1, resnet_images = 10000;
+  long long batches = 16, answered_sets = 8;
+  [[maybe_unused]] long long rows = 256, train_images = 5000, resnet_epochs = 3, resnet_images = 0;  // data families
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const bool has_value = i + 1 < argc;
     auto number = [&]() { return nercc_examples::parse_number<long long>(a, argv[++i]); };
     if (a == "--smoke") smoke = true;
+    else if (a == "--first-look") first_look = true;
     else if (a == "--out" && has_value) out_path = argv[++i];
     else if (a == "--families" && has_value) families = nercc_examples::split_list(argv[++i], ',');
     else if (a == "--batches" && has_value) batches = number();
@@ -134,6 +139,7 @@ int main(int argc, char** argv) try {
 #endif
   std::printf("%zu tasks x %zu configurations (%.0f s preparing them)\n", tasks.size(), configs_per_task,
               seconds_since(start));
+  std::fflush(stdout);
 
   // The ETA: each task's model rows times its model's time per row (timed once on its queries)
   // plus a fixed part, rescaled by how the finished tasks compared with their estimates.
@@ -184,6 +190,8 @@ int main(int argc, char** argv) try {
   sc::check_corpus(back, grid, law, times, feature_costs, configs_per_task);
   std::printf("wrote %s: %zu records, %zu tasks, in %s (m:ss); read back exactly, checks passed\n", out_path.c_str(),
               back.records.size(), tasks.size(), minutes(seconds_since(start)).c_str());
+  std::fflush(stdout);
+  if (!first_look) return 0;
 
   // A first look, utility -log10 MSE with one straggler.
   const sel::PerformanceMatrix m = sel::performance_matrix(back, sel::neg_log_mse_utility(1));

@@ -11,15 +11,17 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace select_corpus {
 
 /// Throws std::runtime_error naming the first broken invariant: every task has
 /// `configs_per_task` records; every record's encode and decode time is positive, its planned
 /// latency falls as it tolerates more stragglers and is at least the law's shift, and its MSE
-/// and RelAcc are measured at every straggler count; the features cost fewer model
-/// evaluations than measuring the task; the order-statistic mean of every code matches the
-/// exponential's closed form E[T_(N:N)] = shift + H_N / rate.
+/// and RelAcc are measured at every straggler count; no two tasks have the same features (the
+/// learners could not tell them apart: a distribution that left the queries unchanged); the
+/// features cost fewer model evaluations than measuring the task; the order-statistic mean of
+/// every code matches the exponential's closed form E[T_(N:N)] = shift + H_N / rate.
 inline void check_corpus(const nercc::select::RunLog& log, const Grid& grid, const StragglerLaw& law,
                          const std::map<std::pair<nercc::Index, nercc::Index>, CodeTimes>& times,
                          const std::map<std::string, double>& feature_costs, std::size_t configs_per_task) {
@@ -34,9 +36,13 @@ inline void check_corpus(const nercc::select::RunLog& log, const Grid& grid, con
   }
   std::map<std::string, std::size_t> configs;
   std::map<std::string, double> evaluations;
+  std::map<std::vector<double>, std::string> task_of_features;
   for (const nercc::select::RunRecord& r : log.records) {
     const std::string where = "task " + r.task + ", " + r.config.id();
-    ++configs[r.task];
+    if (++configs[r.task] == 1) {
+      const auto [it, fresh] = task_of_features.emplace(r.task_features, r.task);
+      if (!fresh) fail("tasks " + it->second + " and " + r.task + " have the same features");
+    }
     evaluations[r.task] += r.model_evaluations;
     if (!(r.encode_seconds > 0.0 && r.decode_seconds > 0.0)) fail(where + ": encode or decode time not positive");
     if (r.latency.empty() || !(r.latency.back() >= law.params.shift)) fail(where + ": latency below the law's shift");

@@ -1,6 +1,6 @@
 // Fashion-MNIST networks of the corpus, all trained in C++ with LibTorch through the example
 // libraries (nercc_fmnist_models, nercc_related_queries_model): LeNet5 (the published
-// configuration, cached), the ResNet-8 (few epochs on part of the training split), a LeNet5
+// configuration, cached), the ResNet-8 (its published configuration by default), a LeNet5
 // trained on 2000 images (a small, under-trained CNN) and two small MLPs (the forecaster's
 // network, two hidden layers with a linear skip path, regressing one-hot labels), under the
 // Fashion-MNIST input distributions. Part of the corpus-builder example; needs LibTorch.
@@ -47,12 +47,13 @@ inline Model fmnist_network(const nercc_examples::TrainConfig& config) {
   o.progress = false;
   const nercc_examples::TrainResult r = nercc_examples::train_or_load(config, o);
   std::printf("%s %s (%.0f s)\n", r.from_cache ? "loaded" : "trained", config.cache_key().c_str(), r.train_seconds);
+  std::fflush(stdout);
   return classifier_model(r.classifier);
 }
 
-/// `smoke`: one small MLP; otherwise LeNet5, ResNet-8 (`resnet_epochs` epochs on
-/// `resnet_images` training images; 0 epochs: left out), the small CNN and MLPs of hidden width
-/// 16 and 64. `train`: the training images of the MLPs.
+/// `smoke`: one small MLP; otherwise LeNet5, ResNet-8 (its published configuration with
+/// `resnet_epochs` epochs on the first `resnet_images` training images, 0: all; 0 epochs: left
+/// out), the small CNN and MLPs of hidden width 16 and 64. `train`: the training images of the MLPs.
 inline std::vector<Task> fmnist_model_tasks(bool smoke, const LabelledImages& train, const LabelledImages& test,
                                             nercc::Index rows, int resnet_epochs, nercc::Index resnet_images) {
   using nercc_examples::FmnistModel;
@@ -72,6 +73,7 @@ inline std::vector<Task> fmnist_model_tasks(bool smoke, const LabelledImages& tr
     const std::string name = "mlp_h" + std::to_string(hidden);
     models.emplace_back(name, mlp_classifier(train, hidden, smoke ? 1 : 5));
     std::printf("trained %s (LibTorch, %ld images)\n", name.c_str(), long(train.images.rows()));
+    std::fflush(stdout);
   }
   const auto distributions = fmnist_distributions(test, rows);
   std::vector<Task> tasks;

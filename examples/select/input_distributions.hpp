@@ -42,8 +42,11 @@ inline Matrix noisy(const Matrix& x, double sigma, double lo, double hi, std::ui
 
 /// The rows of x in a random order (related arrivals made unrelated).
 inline Matrix shuffled(const Matrix& x, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  const std::vector<nercc::Index> order = nercc::random_subset(rng, x.rows(), x.rows());  // a permutation
+  std::vector<nercc::Index> order(std::size_t(x.rows()));
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = nercc::Index(i);
+  std::mt19937_64 rng(seed);  // Fisher-Yates with the library's draws (random_subset sorts its subset)
+  for (std::size_t i = order.size(); i > 1; --i)
+    std::swap(order[i - 1], order[std::size_t(nercc::uniform_below(rng, nercc::Index(i)))]);
   Matrix out(x.rows(), x.cols());
   for (nercc::Index i = 0; i < x.rows(); ++i) out.row(i) = x.row(order[std::size_t(i)]);
   return out;

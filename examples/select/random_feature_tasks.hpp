@@ -37,6 +37,7 @@ inline std::vector<Task> random_feature_tasks(bool smoke, const LabelledImages& 
     const Model model = [features, weights](const Matrix& x) -> Matrix { return features(x) * weights; };
     const std::string name = "rff_bw" + std::to_string(int(bandwidth));
     std::printf("trained %s (FISTA, %ld images, D = %ld)\n", name.c_str(), long(train.images.rows()), long(num_features));
+    std::fflush(stdout);
     for (const auto& [law, queries] : distributions) tasks.push_back(Task{name + "/" + law, model, queries});
   }
   return tasks;

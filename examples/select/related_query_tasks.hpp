@@ -34,6 +34,7 @@ inline std::vector<Task> related_query_tasks(bool smoke, nercc::Index rows) {
     const Model model = [f](const Matrix& q) -> Matrix { return f.predict(q.cast<float>(), 1).cast<double>(); };
     const std::string name = "forecast_h" + std::to_string(hidden);
     std::printf("trained %s (LibTorch, %ld windows)\n", name.c_str(), long(w.train_end));
+    std::fflush(stdout);
     tasks.push_back(Task{name + "/related", model, related});
     if (smoke) return tasks;
     tasks.push_back(Task{name + "/unrelated", model, shuffled(related, 11)});
