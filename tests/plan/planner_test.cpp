@@ -73,6 +73,23 @@ TEST_CASE("plan: the worked example picks a coded plan; predictions match simula
   CHECK(crowded.p99 > sim.p99);
 }
 
+namespace {
+// Whether plan() returns the brute force's plans (configuration and cost, in order) on one
+// instance; `feasible` counts the instances with a feasible plan.
+bool equals_brute_force(const PlanRequest& r, const StragglerModel& model, const AccuracyTable& table, int& feasible) {
+  const PlanResult fast = plan(r, model, table);
+  const std::vector<Plan> slow = plan_checks::brute_force(r, model, table);
+  CAPTURE(fast.message);
+  REQUIRE(fast.plans.size() == slow.size());
+  bool all = true;
+  for (std::size_t j = 0; j < slow.size(); ++j)
+    all = all && plan_checks::same_config(fast.plans[j], slow[j]) && fast.plans[j].cost == slow[j].cost;
+  feasible += slow.empty() ? 0 : 1;
+  if (!slow.empty()) CHECK(fast.latency_evaluations <= fast.candidates);
+  return all;
+}
+}  // namespace
+
 TEST_CASE("plan: equals the brute force over the same grid on random instances", "[plan][planner]") {
   std::mt19937_64 g(31);
   int same = 0, feasible = 0;
@@ -82,16 +99,8 @@ TEST_CASE("plan: equals the brute force over the same grid on random instances",
     inst.request.grid.num_queries = {1, 2, 4, 6};  // a smaller grid keeps the test fast
     inst.request.grid.max_workers_per_set = 12;
     const auto table = plan_checks::synthetic_accuracy(inst.request.grid.num_queries);
-    const PlanResult fast = plan(inst.request, inst.model, table);
-    const std::vector<Plan> slow = plan_checks::brute_force(inst.request, inst.model, table);
-    CAPTURE(i, fast.message);
-    REQUIRE(fast.plans.size() == slow.size());
-    bool all = true;
-    for (std::size_t j = 0; j < slow.size(); ++j)
-      all = all && plan_checks::same_config(fast.plans[j], slow[j]) && fast.plans[j].cost == slow[j].cost;
-    same += all ? 1 : 0;
-    feasible += slow.empty() ? 0 : 1;
-    if (!slow.empty()) CHECK(fast.latency_evaluations <= fast.candidates);
+    CAPTURE(i);
+    same += equals_brute_force(inst.request, inst.model, table, feasible) ? 1 : 0;
   }
   CHECK(same == instances);
   CHECK(feasible > instances / 4);  // the comparison covers feasible instances, not only empty ones
@@ -516,15 +525,8 @@ TEST_CASE("plan: E wrong answers: equals the brute force; every plan can outvote
     inst.request.num_adversaries = 1 + i % 2;
     inst.request.decode = {0.0002, 1e-6};
     const auto table = plan_checks::synthetic_accuracy(inst.request.grid.num_queries);
-    const PlanResult fast = plan(inst.request, inst.model, table);
-    const std::vector<Plan> slow = plan_checks::brute_force(inst.request, inst.model, table);
-    CAPTURE(i, fast.message);
-    REQUIRE(fast.plans.size() == slow.size());
-    bool all = true;
-    for (std::size_t j = 0; j < slow.size(); ++j)
-      all = all && plan_checks::same_config(fast.plans[j], slow[j]) && fast.plans[j].cost == slow[j].cost;
-    same += all ? 1 : 0;
-    feasible += slow.empty() ? 0 : 1;
+    CAPTURE(i);
+    same += equals_brute_force(inst.request, inst.model, table, feasible) ? 1 : 0;
     // Every enumerated configuration, feasible or not, meets the budget as the decoder counts it.
     const Index e = inst.request.num_adversaries;
     const detail::Enumeration en = detail::enumerate(inst.request, inst.model, table);

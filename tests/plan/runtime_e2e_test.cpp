@@ -190,3 +190,34 @@ TEST_CASE("plan end to end: a hedged plan on the runtime meets the predicted p50
   CHECK(run.p99 == Approx(best.p99).epsilon(0.10));
   CHECK(run.p50 == Approx(best.p50).epsilon(0.10));
 }
+
+TEST_CASE("calibrate_batches: entries equal the tuner's estimates on the same batches", "[plan][accuracy]") {
+  const auto s = plan_checks::e2e_setup();
+  CalibrateParams c;
+  c.schemes = {nercc::SchemeKind::spline, nercc::SchemeKind::berrut};
+  c.configs = {{4, 6}};
+  c.answers = {5};
+  c.tune.batches = 8, c.tune.answered_sets = 8, c.tune.grid_points = 4, c.tune.refine_rounds = 1;
+  // Batch b: K consecutive rows from row 3 b (overlapping groups, as windows of a series).
+  const auto consecutive = [&](nercc::Index k, nercc::Index b) {
+    return plan_checks::Mat(s.calibration.middleRows(3 * b, k));
+  };
+  const AccuracyTable t = calibrate_batches(c, consecutive, s.model);
+  REQUIRE(t.entries().size() == 2);
+  for (nercc::SchemeKind scheme : c.schemes) {
+    nercc::TuneParams tp = c.tune;
+    tp.scheme = scheme;
+    tp.code.num_queries = 4, tp.code.num_workers = 6;
+    tp.stragglers = {1};
+    const auto direct = nercc::tune_lambdas(tp, [&](nercc::Index b) { return consecutive(4, b); }, s.model);
+    const auto entry = t.lookup(scheme, 4, 6, 5);
+    REQUIRE(entry);
+    CHECK(entry->mse == direct.mse.mean);
+    CHECK(entry->rel_acc == direct.rel_acc.mean);
+    CHECK(entry->lambda_enc == direct.lambda_enc);
+    CHECK(entry->lambda_dec == direct.lambda_dec);
+    // Other batches give other estimates: the source is what was tuned on.
+    const auto random_rows = nercc::tune_lambdas(tp, s.calibration, s.model);
+    CHECK(random_rows.mse.mean != direct.mse.mean);
+  }
+}
