@@ -40,10 +40,11 @@ class ChaosTransport {
     bool twice = false;
   };
 
-  explicit ChaosTransport(std::uint64_t seed) : rng_(seed) {}
+  // `liar`: a worker whose well-formed answers are sign-flipped (-1: none).
+  explicit ChaosTransport(std::uint64_t seed, Index liar = -1) : rng_(seed), liar_(liar) {}
 
   auto transport() {
-    return [this](Index, const Eigen::Ref<const Mat>& x, rt::Completion<double> done) -> rt::CancelHandle {
+    return [this](Index w, const Eigen::Ref<const Mat>& x, rt::Completion<double> done) -> rt::CancelHandle {
       std::lock_guard<std::mutex> guard(m_);
       const double u = uniform_(rng_);
       if (u < 0.02) throw std::runtime_error("worker crashed");
@@ -52,6 +53,7 @@ class ChaosTransport {
         return {};
       }
       auto call = std::make_shared<Call>(Call{done, toy_model(x)});
+      if (w == liar_) call->output = -call->output;
       if (u < 0.06) call->output(0, 1) = std::numeric_limits<double>::quiet_NaN();
       else if (u < 0.07) call->output = Mat::Zero(1, 3);
       call->answer_after_cancel = uniform_(rng_) < 0.3;
@@ -111,6 +113,7 @@ class ChaosTransport {
   std::deque<std::shared_ptr<Call>> ready_;
   std::int64_t tick_ = 0;
   bool stop_ = false;
+  Index liar_ = -1;
 };
 
 }  // namespace
@@ -122,6 +125,7 @@ struct StressOptions {
   rt::HedgeTarget hedge = rt::HedgeTarget::off;  // backups (cancelled, late, failing like any call)
   bool fallback = false;       // a fallback model answers the queries left without a value
   double fallback_below_reliability = 0.0;  // ... and the estimates less reliable than this
+  bool byzantine = false;  // worker 3 lies; E = 1 with the quarantine (early release then holds)
 };
 
 // A cheap stand-in for a distilled model; throws now and then, like any user code.
@@ -138,7 +142,8 @@ void stress(long groups, StressOptions opt) {
   const Index k = 2;
   const long total = groups * long(k);
   auto clock = std::make_shared<rt::ManualClock>();
-  ChaosTransport chaos(7);
+  const Index liar = 3;
+  ChaosTransport chaos(7, opt.byzantine ? liar : -1);
   rt::RuntimeParams p;
   p.scheme = nercc::SchemeKind::spline;
   p.code.num_queries = k;
@@ -155,9 +160,22 @@ void stress(long groups, StressOptions opt) {
   p.encode_threads = 2;
   p.decode_threads = 2;
   p.overload.shed = false;  // lower redundancy but keep every group, so the count is reached
+  if (opt.byzantine) {
+    p.code.num_workers = 6;  // K + 2E + 2: room for a straggler and a withheld call
+    p.code.num_adversaries = 1;
+    p.code.detection_threshold = 10.0;
+    p.quarantine.enabled = true;
+    p.quarantine.window = 4;
+    p.quarantine.flags_to_quarantine = 2;
+    p.quarantine.cool_down = milliseconds(3);
+    p.overload.enabled = false;  // at its floor (K + 2E) no call could be withheld
+  }
   if (early_release) {
     p.early_release = true;
-    p.code.worker_points = nercc::clustered_worker_points(p.code.resolved_query_points(), 5, 0.1);
+    // With E > 0 the companions stay apart from the query points: twins (nearly the same point)
+    // explain each other's answers, and the detector flags such pairs together.
+    p.code.worker_points = nercc::clustered_worker_points(p.code.resolved_query_points(), p.code.num_workers,
+                                                          opt.byzantine ? 0.5 : 0.1);
   }
   if (opt.hedge != rt::HedgeTarget::off) {
     p.hedge.target = opt.hedge;
@@ -230,8 +248,21 @@ void stress(long groups, StressOptions opt) {
   CHECK(m.groups_decided_deadline > 0);
   if (!opt.fallback) CHECK(m.too_few_answers > 0);
   CHECK(ok.load() > 0);  // the mix of outcomes depends on thread scheduling against the driven clock
-  if (early_release) CHECK(m.released_early > 0);
-  else CHECK(m.released_early == 0);
+  if (early_release && !opt.byzantine) CHECK(m.released_early > 0);
+  else CHECK(m.released_early == 0);  // with E > 0 early release holds until the decision
+  std::uint64_t flags = 0;
+  for (std::uint64_t f : m.flags_per_worker) flags += f;
+  CHECK(flags == m.flags_total);
+  if (opt.byzantine) {
+    CHECK(m.flags_per_worker[std::size_t(liar)] > 0);
+    CHECK(m.quarantines > 0);
+    CHECK(m.quarantine_probes > 0);
+    CHECK(m.calls_withheld > 0);
+    CHECK(m.quarantine_extensions > 0);
+  } else {
+    CHECK(m.flags_total == 0);
+    CHECK(m.quarantines == 0);
+  }
   CHECK(long(m.hedged_answers) == hedged.load());
   CHECK(long(m.fallback_answers) == by_fallback.load());
   if (opt.hedge != rt::HedgeTarget::off) {
@@ -261,7 +292,10 @@ void stress(long groups, StressOptions opt) {
                   << m.hedges_won << " won, " << m.hedges_cancelled << " losers cancelled, " << m.hedge_answers_discarded
                   << " losers' answers discarded, " << m.hedges_refused_budget << " refused by the budget; "
                   << m.fallback_answers << " fallback answers (" << m.fallback_low_reliability
-                  << " for low reliability); lost " << lost << ", duplicated " << duplicated);
+                  << " for low reliability); " << m.flags_total << " flags (" << (opt.byzantine ? m.flags_per_worker[std::size_t(liar)] : 0)
+                  << " on the liar), " << m.quarantines << " quarantines, " << m.quarantine_probes << " probes, "
+                  << m.readmissions << " readmissions, " << m.calls_withheld << " calls withheld, "
+                  << m.quarantine_overrides << " overrides; lost " << lost << ", duplicated " << duplicated);
 }
 
 }  // namespace
@@ -284,6 +318,16 @@ TEST_CASE("runtime stress: hedging on spares with early release and a reliabilit
   o.hedge = rt::HedgeTarget::spare;
   o.fallback = true;
   o.fallback_below_reliability = 0.95;  // below: no companion of the query near its point answered
+  stress(stress_groups() / 4, o);
+}
+
+TEST_CASE("runtime stress: a lying worker under E = 1 with the quarantine, early release held and hedging, exactly "
+          "one outcome per query",
+          "[runtime][stress][byzantine]") {
+  StressOptions o;
+  o.early_release = true;
+  o.hedge = rt::HedgeTarget::answered;
+  o.byzantine = true;
   stress(stress_groups() / 4, o);
 }
 
