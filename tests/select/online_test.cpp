@@ -177,6 +177,28 @@ TEST_CASE("select: GlobalBest's short list is its ranking, whatever the task", "
   for (std::size_t i = 0; i < 4; ++i) CHECK(s.entries[i].column == ranking[i]);
 }
 
+TEST_CASE("select: one entry per code, at its best-predicted lambdas", "[select][online]") {
+  // Configurations 0 and 1: spline (2, 4) at two lambda_dec; 2: berrut (2, 4). Utilities 1.0,
+  // 0.9, 0.5 on every task: GlobalBest lists 0 then 2, never 1.
+  sel::PerformanceMatrix m = select_synthetic::matrix(Eigen::MatrixXd::Random(4, 1), (Eigen::MatrixXd(4, 3) << 1.0, 0.9, 0.5,
+                                                       1.0, 0.9, 0.5, 1.0, 0.9, 0.5, 1.0, 0.9, 0.5).finished());
+  m.configs[0] = config(nercc::SchemeKind::spline, 2, 4);
+  m.configs[1] = m.configs[0];
+  m.configs[1].lambda_dec = 1e-3;
+  m.configs[2] = config(nercc::SchemeKind::berrut, 2, 4);
+  for (std::size_t c = 0; c < 3; ++c) m.config_ids[c] = m.configs[c].id();
+  const sel::Selector global(m, std::make_unique<sel::GlobalBest>());
+  sel::SelectionRequest r;
+  r.slo_seconds = 1.0;
+  sel::SelectionBudget b;
+  b.k = 3;
+  const sel::ShortList s = global.select(Eigen::VectorXd::Zero(1), Eigen::VectorXd(), r, b);
+  REQUIRE(s.entries.size() == 2);
+  CHECK(s.entries[0].column == 0);
+  CHECK(s.entries[1].column == 2);
+  CHECK(s.feasible == 3);
+}
+
 TEST_CASE("select: errors name the argument", "[select][online][errors]") {
   const sel::Selector argo = clusters_selector(std::make_unique<sel::ArgoSmart>());
   const Eigen::VectorXd f = Eigen::Vector2d(0.0, 0.0), none;

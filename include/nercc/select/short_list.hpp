@@ -85,6 +85,12 @@ inline double predicted_latency(const Configuration& config, const SelectionRequ
   return plan::order_statistic_quantile(law, quorum, n, p);
 }
 
+/// A configuration's code: (scheme, K, N, ordering, worker spread), what verify() measures
+/// once, tuning its lambdas.
+inline std::tuple<int, Index, Index, int, double> code_of(const Configuration& c) {
+  return {int(c.scheme), c.num_queries, c.num_workers, int(c.ordering), c.worker_spread};
+}
+
 /// One configuration of a short list.
 struct ShortListEntry {
   Index column = -1;  ///< its column in the selector's corpus
@@ -94,8 +100,8 @@ struct ShortListEntry {
   double predicted_latency = 0.0;   ///< predicted_latency(config, request), seconds
 };
 
-/// select()'s answer: up to k entries, best predicted utility first (ties: lower latency, then
-/// corpus order), and how many configurations met each constraint. Empty entries: `message`
+/// select()'s answer: up to k entries of distinct codes (code_of), best predicted utility first
+/// (ties: lower latency, then corpus order), and how many configurations met each constraint. Empty entries: `message`
 /// says which constraint left none.
 struct ShortList {
   std::vector<ShortListEntry> entries;
@@ -134,7 +140,10 @@ class Selector {
   const PerformanceMatrix& corpus() const { return corpus_; }
   const Learner& learner() const { return *learner_; }
 
-  /// The short list for a task with these features (sizes and names of the corpus's). Throws
+  /// The short list for a task with these features (sizes and names of the corpus's): the k
+  /// best predicted configurations that meet the SLO and the budget, one per code (each at its
+  /// best-predicted lambdas: verify() tunes a code's lambdas, so a second entry of the same code
+  /// would be measured again for nothing). Throws
   /// nercc::shape_mismatch for feature vectors of the wrong size and non_finite_input for NaN or
   /// infinite ones (naming task_features / environment_features), nercc::invalid_argument for
   /// budget.k < 1, a budget.max_workers below every configuration's N ("budget too small"), and
@@ -166,8 +175,12 @@ class Selector {
       const double ub = std::isnan(b.predicted_utility) ? -std::numeric_limits<double>::infinity() : b.predicted_utility;
       return std::make_tuple(-ua, a.predicted_latency) < std::make_tuple(-ub, b.predicted_latency);
     });
-    if (feasible.size() > std::size_t(budget.k)) feasible.resize(std::size_t(budget.k));
-    out.entries = std::move(feasible);
+    for (const ShortListEntry& e : feasible) {
+      if (out.entries.size() == std::size_t(budget.k)) break;
+      bool listed = false;
+      for (const ShortListEntry& other : out.entries) listed = listed || code_of(other.config) == code_of(e.config);
+      if (!listed) out.entries.push_back(e);
+    }
     if (out.entries.empty())
       out.message = message("no configuration with at most ", budget.max_workers, " workers meets p",
                             100.0 * request.slo_quantile, " <= ", request.slo_seconds, " s (", out.within_budget,

@@ -69,7 +69,7 @@ Verification verify(const ShortList& list, const Eigen::MatrixBase<Derived>& cal
   std::vector<std::tuple<int, Index, Index, int, double>> codes;
   for (std::size_t i = 0; i < list.entries.size(); ++i) {
     const Configuration& c = list.entries[i].config;
-    const auto code = std::make_tuple(int(c.scheme), c.num_queries, c.num_workers, int(c.ordering), c.worker_spread);
+    const auto code = code_of(c);
     bool seen = false;
     for (const auto& other : codes) seen = seen || other == code;
     if (seen) continue;
