@@ -45,7 +45,7 @@ windows in time order), and compare.
   --data FILE             seattle-weather.csv (default: Debian's python3-vega-datasets copy)
   --epochs N              training epochs of the forecaster (default 100; --smoke 20)
   --max-mse LIST          MSE ceilings per standardised output against the forecaster
-                          (default 0.001,0.005; --smoke 1,0.05)
+                          (default 0.001,0.005; --smoke 1,0.0001)
 The other options are nercc_grpc_plan_check's (its --help) but --floors, --model, --cache-dir,
 --data-dir and --fallback-train (LeNet5's): --smoke --out --coded-queries --max-redundancy
 --coded-workers --slo-ms --slo-quantile --runners-up --rate --calibration-queries
