@@ -41,10 +41,11 @@ const char* const usage = R"(usage: nercc_byzantine_eval [options]
   --max-n N                largest N of the smallest-N sweep (default 3K)
   --seed N                 seed (default 1)
   --smoke                  the smoke-test training configuration (seconds-long LeNet5 training)
-  --require-sign-flip-caught TOL
-                           exit 1 unless, for the spline and Berrut residual decoders at random
-                           positions, sign flips are flagged with precision and recall 1 and
-                           RelAcc is within TOL of the clean RelAcc
+  --require-caught ATTACK  exit 1 unless, for the spline in today's layout, ATTACK (a name of the
+                           attacks table, e.g. noise_100) at random positions is flagged with
+                           precision and recall 1 and RelAcc stays within --require-tolerance of
+                           the same decoder's RelAcc with no adversary
+  --require-tolerance X    RelAcc tolerance of --require-caught (default 0.05)
   --cache-dir DIR          weight cache (default $NERCC_CACHE_DIR or ~/.cache/nercc)
   --data-dir DIR           Fashion-MNIST idx files (default $NERCC_FASHION_MNIST_DIR or Debian's)
   --out DIR                output directory (default byzantine_results)
@@ -62,7 +63,8 @@ struct Options {
   double spread = 0.3;
   std::uint64_t seed = 1;
   bool smoke = false, progress = true;
-  double require_tolerance = -1.0;
+  std::string require_attack;
+  double require_tolerance = 0.05;
   std::string cache_dir, data_dir, out = "byzantine_results";
   int threads = 1;
 };
@@ -120,10 +122,15 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--max-n") o.max_n = Index(parse_integer(flag, value(), 2));
     else if (flag == "--seed") o.seed = std::uint64_t(parse_integer(flag, value(), 0));
     else if (flag == "--smoke") o.smoke = true;
-    else if (flag == "--require-sign-flip-caught") {
+    else if (flag == "--require-caught") {
+      o.require_attack = value();
+      if (o.require_attack == "adaptive")
+        throw std::invalid_argument("--require-caught: the adaptive attacker is never caught by design");
+      attack_named(o.require_attack);  // throws naming an unknown attack
+    } else if (flag == "--require-tolerance") {
       o.require_tolerance = parse_real(flag, value());
       if (!(o.require_tolerance >= 0 && o.require_tolerance < 1))
-        throw std::invalid_argument("--require-sign-flip-caught must be in [0, 1)");
+        throw std::invalid_argument("--require-tolerance must be in [0, 1)");
     } else if (flag == "--cache-dir") o.cache_dir = value();
     else if (flag == "--data-dir") o.data_dir = value();
     else if (flag == "--out") o.out = value();
@@ -327,13 +334,13 @@ int main(int argc, char** argv) {
                                         " S" + std::to_string(s);
               const Measurement m = evaluate(task, enc, cfg, [&] { bar.update(++done, label); });
               write_rows(f, m);
-              if (o.require_tolerance >= 0 && enc.scheme != "replication") {
-                const auto& t = m.tallies.at({"residual", o.threshold, "sign_flip", "random"});
+              if (!o.require_attack.empty() && enc.scheme == "spline" && enc.layout == "today") {
+                const auto& t = m.tallies.at({"residual", o.threshold, o.require_attack, "random"});
                 const double drop = relacc(m, "residual", o.threshold, "none", "none") -
-                                    relacc(m, "residual", o.threshold, "sign_flip", "random");
+                                    relacc(m, "residual", o.threshold, o.require_attack, "random");
                 if (t.caught != t.adversaries || t.caught != t.flagged || drop > o.require_tolerance) {
                   ok = false;
-                  failures << "  " << label << ": sign flip caught " << t.caught << " of " << t.adversaries
+                  failures << "  " << label << ": " << o.require_attack << " caught " << t.caught << " of " << t.adversaries
                            << " with " << t.flagged << " flags, RelAcc drop " << num(drop) << " (tolerance "
                            << o.require_tolerance << ")\n";
                 }
@@ -433,7 +440,8 @@ int main(int argc, char** argv) {
     }
     std::printf("wrote %s\n", out.string().c_str());
     if (!ok) {
-      std::fprintf(stderr, "nercc_byzantine_eval: --require-sign-flip-caught failed:\n%s", failures.str().c_str());
+      std::fprintf(stderr, "nercc_byzantine_eval: --require-caught %s failed:\n%s", o.require_attack.c_str(),
+                   failures.str().c_str());
       return 1;
     }
   } catch (const std::exception& e) {

@@ -148,15 +148,10 @@ def main(d):
             b["max"] = max(b["max"], int(r["N"]))
             if r["meets"] == "1" and b["n"] is None:
                 b["n"], b["rel"] = int(r["N"]), r["worst_relacc"]
-        with open(os.path.join(d, "plot_data", "smallest_n.dat"), "w") as p:
-            p.write("# model scheme E S smallest_N approxifer replication\n")
-            for (m, sc, e, s), b in best.items():
-                out.append("| %s | %s | %d | %d | %s | %s | %d | %d | %d |" % (
-                    m, NAMES[sc], e, s, b["n"] if b["n"] else "-", b["rel"] or "", b["max"], 2 * k + 2 * e + s - 1,
-                    (2 * e + 1 + s) * k))
-                p.write("%s %s E%dS%d %s %d %d\n" % (m, NAMES[sc].split()[0] + ("_sys" if "sys" in NAMES[sc] else ""),
-                                                      e, s, b["n"] if b["n"] else "nan", 2 * k + 2 * e + s - 1,
-                                                      (2 * e + 1 + s) * k))
+        for (m, sc, e, s), b in best.items():
+            out.append("| %s | %s | %d | %d | %s | %s | %d | %d | %d |" % (
+                m, NAMES[sc], e, s, b["n"] if b["n"] else "-", b["rel"] or "", b["max"], 2 * k + 2 * e + s - 1,
+                (2 * e + 1 + s) * k))
 
     # (d') The same from every measured N, without the adaptive attacker.
     detail = load(os.path.join(d, "smallest_n_detail.csv"))
@@ -174,8 +169,13 @@ def main(d):
             w = worst.setdefault(key, {})
             w[int(r["N"])] = min(w.get(int(r["N"]), 2.0), num(r["relacc"]))
         k = 12
+        p = open(os.path.join(d, "plot_data", "smallest_n.dat"), "w")
+        p.write("# model scheme E S smallest_N(non-adaptive attacks) approxifer replication\n")
         for (m, sc, e, s), w in worst.items():
             met = [n for n in sorted(w) if w[n] >= 0.95]
+            p.write("%s %s E%dS%d %s %d %d\n" % (m, NAMES[sc].split()[0] + ("_sys" if "sys" in NAMES[sc] else ""),
+                                                  e, s, met[0] if met else "nan", 2 * k + 2 * e + s - 1,
+                                                  (2 * e + 1 + s) * k))
             out.append("| %s | %s | %d | %d | %s | %s | %d | %d | %d |" % (
                 m, NAMES[sc], e, s, met[0] if met else "-", f(w[met[0]]) if met else "", max(w),
                 2 * k + 2 * e + s - 1, (2 * e + 1 + s) * k))
