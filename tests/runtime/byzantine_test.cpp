@@ -9,14 +9,17 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace nercc_test;
@@ -547,4 +550,55 @@ TEST_CASE("byzantine runtime: bad parameters name their field", "[runtime][byzan
   CHECK_THROWS_WITH((rt::Runtime<double>(b, c.transport(), c.clock)), Catch::Contains("num_adversaries (3)"));
   // The overload floor defaults to K + 2E.
   CHECK(rt::OverloadParams{}.floor(byzantine_params().code) == 6);
+}
+
+// Not run by default (hidden tag): the runtime's cost of E = 1 against E = 0 on the simulated
+// transport (answers at once, on its timer thread, steady clock), K = 8, N = 12, no adversary.
+// Wall time per query, 5 alternating rounds; the median of each and of the per-round ratios.
+TEST_CASE("byzantine runtime: overhead of E = 1 against E = 0 (timing)", "[.][timing][byzantine]") {
+  const Index groups = 400, k = 8;
+  const auto per_query_us = [&](Index e) {
+    auto p = small_params(nercc::SchemeKind::spline, k, 12, 0);
+    p.output_dim = 4;
+    p.code.lambda_enc = p.code.lambda_dec = 1e-4;
+    p.code.num_adversaries = e;
+    p.code.detection_threshold = 10.0;
+    p.overload.enabled = false;
+    p.admission_policy = rt::QueuePolicy::block;
+    auto clock = rt::steady_clock();
+    rt::SimulatedTransport<double> sim(smooth_model, [](Index, Index) { return rt::Duration::zero(); }, clock);
+    rt::Runtime<double> runtime(p, sim.transport(), clock);
+    std::mutex m;
+    std::condition_variable cv;
+    long left = long(groups * k), failed = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (Index i = 0; i < groups * k; ++i)
+      runtime.submit(group_query(i / k, i % k), [&](rt::QueryOutcome<double>&& o) {
+        std::lock_guard<std::mutex> guard(m);
+        failed += !o.ok();
+        if (--left == 0) cv.notify_all();
+      });
+    std::unique_lock<std::mutex> lock(m);
+    cv.wait(lock, [&] { return left == 0; });
+    const double us = 1e6 * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(failed == 0);
+    return us / double(groups * k);
+  };
+  std::vector<double> plain, robust, ratio;
+  for (int round = 0; round < 5; ++round) {
+    plain.push_back(per_query_us(0));
+    robust.push_back(per_query_us(1));
+    ratio.push_back(robust.back() / plain.back());
+  }
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  const auto range = [](const std::vector<double>& v) {
+    return std::to_string(*std::min_element(v.begin(), v.end())) + ".." +
+           std::to_string(*std::max_element(v.begin(), v.end()));
+  };
+  WARN("runtime on the simulated transport, K = 8, N = 12, us per query (median of 5, range): E = 0 "
+       << median(plain) << " (" << range(plain) << "), E = 1 " << median(robust) << " (" << range(robust)
+       << "); ratio E = 1 / E = 0 per round: median " << median(ratio) << " (" << range(ratio) << ")");
 }
