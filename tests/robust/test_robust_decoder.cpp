@@ -524,3 +524,66 @@ TEST_CASE("workers_for_adversaries: what E wrong answers and S stragglers cost e
   CHECK_THROWS_WITH(workers_for_adversaries(SchemeKind::spline, 12, 1, -2), Catch::Contains("stragglers (-2)"));
   CHECK_THROWS_WITH(workers_for_adversaries(SchemeKind::spline, 0, 1, 0), Catch::Contains("num_queries (0)"));
 }
+
+// The detector's scale leaves out what the top candidates explain: an error leaks into every
+// residual in proportion to its size, so a scale that kept the leak would cap the wrong
+// answers' scores near a constant whatever the error. Here the scores grow with the error.
+TEST_CASE("detector scores grow with the error: the scale ignores the wrong answers' leak", "[robust]") {
+  for (const Index e : {Index(1), Index(2)}) {
+    const nercc::CodeParams p = robust_code(false, e);
+    const std::vector<Index> bad = e == 1 ? std::vector<Index>{9} : std::vector<Index>{5, 17};
+    const auto scores = [&](auto scheme, double size) {
+      const nercc::Encoder<decltype(scheme), double> enc(p);
+      const SmoothTask task(p.resolved_query_points(), 11);
+      RowMatrix<double> y = task.model<double>(enc.encode(task.queries));
+      const double rms = std::sqrt(y.squaredNorm() / double(y.size()));
+      std::mt19937 g(5);
+      std::normal_distribution<double> nd;
+      for (Index a : bad)
+        for (Index m = 0; m < y.cols(); ++m) y(a, m) += size * rms * nd(g);
+      const RowMatrix<double> check =
+          nercc::robust::leave_one_out_matrix(scheme, p.resolved_worker_points(), p.lambda_dec);
+      std::vector<const double*> rows;
+      for (Index r = 0; r < y.rows(); ++r) rows.push_back(y.row(r).data());
+      const auto found = nercc::robust::detect_wrong_answers<double>(check, rows.data(), y.cols(), e, 0.0);
+      std::vector<Index> flagged = found.flagged;
+      std::sort(flagged.begin(), flagged.end());
+      CHECK(flagged == bad);
+      return found.scores;
+    };
+    for (int s = 0; s < 2; ++s) {
+      const auto small = s == 0 ? scores(nercc::SplineScheme{}, 10.0) : scores(nercc::BerrutScheme{}, 10.0);
+      const auto large = s == 0 ? scores(nercc::SplineScheme{}, 1000.0) : scores(nercc::BerrutScheme{}, 1000.0);
+      REQUIRE(small.size() == bad.size());
+      REQUIRE(large.size() == bad.size());
+      for (std::size_t i = 0; i < bad.size(); ++i) {
+        INFO("E = " << e << (s == 0 ? " spline" : " Berrut") << ", adversary " << i << ": scores " << small[i]
+                    << " at 10x, " << large[i] << " at 1000x the output scale");
+        CHECK(large[i] > 30.0 * small[i]);
+        CHECK(small[i] > nercc::robust::recommended_detection_threshold);
+      }
+    }
+  }
+}
+
+// The recommended threshold on a smooth model: a large error at any worker of the spline code
+// is still flagged, alone.
+TEST_CASE("recommended threshold: the spline code still flags large errors at every worker", "[robust]") {
+  nercc::CodeParams p = robust_code(false, 1);
+  p.detection_threshold = nercc::robust::recommended_detection_threshold;
+  const nercc::Encoder<nercc::SplineScheme, double> enc(p);
+  const nercc::Decoder<nercc::SplineScheme, double> dec(p);
+  const SmoothTask task(p.resolved_query_points(), 3);
+  const RowMatrix<double> clean = task.model<double>(enc.encode(task.queries));
+  const double rms = std::sqrt(clean.squaredNorm() / double(clean.size()));
+  for (Index a = 0; a < robust_n; ++a)
+    for (const double size : {10.0, 100.0}) {
+      RowMatrix<double> y = clean;
+      std::mt19937 g{std::uint32_t(a)};
+      std::normal_distribution<double> nd;
+      for (Index m = 0; m < y.cols(); ++m) y(a, m) += size * rms * nd(g);
+      const auto r = dec.decode(all_workers(robust_n), y);
+      INFO("worker " << a << ", noise " << size << " x the output scale");
+      CHECK(r.flagged_workers == std::vector<Index>{a});
+    }
+}
