@@ -39,7 +39,13 @@ class PlanGrid:
 
 class FallbackModel:
     rel_acc: float
+    mse: float
     seconds: float
+    def __init__(self, **fields: Any) -> None: ...
+
+class RobustDecodeCost:
+    spline_factor: float
+    berrut_factor: float
     def __init__(self, **fields: Any) -> None: ...
 
 class PlanRequest:
@@ -47,6 +53,9 @@ class PlanRequest:
     slo_quantile: float
     slo_seconds: float
     accuracy_floor: float
+    max_mse: float
+    num_adversaries: int
+    robust_decode: RobustDecodeCost
     worker_price: float
     pool_size: int
     profile: List[BatchLatency]
@@ -114,6 +123,7 @@ class Plan:
     utilisation: float
     rel_acc: float
     mse: float
+    num_adversaries: int
     lambda_enc: float
     lambda_dec: float
     ordering: OrderingMethod

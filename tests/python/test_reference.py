@@ -221,6 +221,22 @@ def test_plan_and_simulate():
     assert not r.plans and r.binding == pl.Binding.latency and "0.0001 s" in r.message
 
 
+def test_plan_outvotes_adversaries():
+    pl = nercc.plan
+    req = pl.PlanRequest(arrival_rate=200.0, slo_seconds=0.5, profile=[pl.BatchLatency(batch_size=1, median=0.01)],
+                         num_adversaries=1)
+    req.grid.num_queries = [2]
+    req.grid.schemes = [nercc.Scheme.replication, nercc.Scheme.uncoded]
+    model = pl.StragglerModel.shifted_exponential(shift=1.0, rate=2.0)
+    result = pl.plan(req, model, pl.AccuracyTable())
+    assert result.plans and all(p.scheme == nercc.Scheme.replication for p in result.plans)
+    assert all(p.num_adversaries == 1 and p.num_workers >= 6 for p in result.plans)  # 2E + 1 copies of 2 queries
+    assert req.robust_decode.spline_factor > 1 and req.max_mse == float("inf")
+    req.num_adversaries = -1
+    with pytest.raises(ValueError, match="num_adversaries"):
+        pl.plan(req, model, pl.AccuracyTable())
+
+
 def test_byzantine_answer_is_flagged_and_left_out():
     p = nercc.CodeParams(num_queries=4, num_workers=12, num_adversaries=1)
     enc, dec = nercc.Encoder("spline", p), nercc.Decoder("spline", p)
