@@ -325,6 +325,9 @@ TEST_CASE("plan: converts into RuntimeParams", "[plan][planner][runtime]") {
   p.scheme = SchemeKind::replication, p.quorum = 9;
   CHECK(to_runtime_params(p, r, 3, 10).stragglers == 0);
   CHECK(to_runtime_params(p, r, 3, 10).code.worker_points.empty());
+  CHECK(to_runtime_params(p, r, 3, 10).code.num_adversaries == 0);
+  p.num_workers = 12, p.quorum = 12, p.num_adversaries = 1;  // 2E + 1 copies of 4 queries
+  CHECK(to_runtime_params(p, r, 3, 10).code.num_adversaries == 1);
   plan_checks::throws_naming([&] { to_runtime_params(p, r, 0, 10); }, "input_dim (0)");
 }
 

@@ -25,7 +25,8 @@ namespace plan {
 /// hedges at its delay onto workers that answered, with a budget that refuses nothing. A plan with
 /// `fallback` set expects the request's fallback model as the Runtime's fallback (constructor
 /// argument), which RuntimeParams do not carry. Run `p.worker_sets` runtimes (or transports) to
-/// provision the plan. Throws nercc::invalid_argument for bad dimensions.
+/// provision the plan. A plan that outvotes E wrong answers decodes robustly with E
+/// (code.num_adversaries). Throws nercc::invalid_argument for bad dimensions.
 inline runtime::RuntimeParams to_runtime_params(const Plan& p, const PlanRequest& request, Index input_dim,
                                                 Index output_dim) {
   runtime::RuntimeParams r;
@@ -34,6 +35,7 @@ inline runtime::RuntimeParams to_runtime_params(const Plan& p, const PlanRequest
   r.code.num_workers = p.num_workers;
   r.code.lambda_enc = p.lambda_enc;
   r.code.lambda_dec = p.lambda_dec;
+  r.code.num_adversaries = p.num_adversaries;  // at threshold 0 E answers are dropped, as the planner assumed
   const bool coded = scheme_facts(p.scheme).is_regression;
   if (coded) {
     r.code.ordering = p.ordering;
