@@ -104,6 +104,17 @@ double fresh_mse(const nercc::CodeParams& code, Index s, double sigma, Index tri
   return total / double(trials);
 }
 
+// The same pairs in the same order with the same estimates.
+void check_same_tables(const nercc::TuneResult& a, const nercc::TuneResult& b) {
+  REQUIRE(a.table.size() == b.table.size());
+  for (std::size_t i = 0; i < a.table.size(); ++i) {
+    CHECK(a.table[i].lambda_enc == b.table[i].lambda_enc);
+    CHECK(a.table[i].lambda_dec == b.table[i].lambda_dec);
+    CHECK(a.table[i].mse.mean == b.table[i].mse.mean);
+    CHECK(a.table[i].rel_acc.mean == b.table[i].rel_acc.mean);
+  }
+}
+
 RowMatrix<double> random_rows(Index rows, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(-1.0, 1.0);
@@ -318,13 +329,7 @@ TEST_CASE("deterministic for a seed, and another seed draws other samples", "[tu
   const RowMatrix<double> data = random_rows(200, 6);
   const auto a = nercc::tune_lambdas(p, data, smooth_model);
   const auto b = nercc::tune_lambdas(p, data, smooth_model);
-  REQUIRE(a.table.size() == b.table.size());
-  for (std::size_t i = 0; i < a.table.size(); ++i) {
-    CHECK(a.table[i].lambda_enc == b.table[i].lambda_enc);
-    CHECK(a.table[i].lambda_dec == b.table[i].lambda_dec);
-    CHECK(a.table[i].mse.mean == b.table[i].mse.mean);
-    CHECK(a.table[i].rel_acc.mean == b.table[i].rel_acc.mean);
-  }
+  check_same_tables(a, b);
   p.seed = 2;
   const auto c = nercc::tune_lambdas(p, data, smooth_model);
   CHECK(c.table[0].mse.mean != a.table[0].mse.mean);
@@ -444,12 +449,7 @@ TEST_CASE("warm start off: the same search as before, bit for bit", "[tune][warm
   p.warm_lambda_dec = 1e-3;
   p.warm_start_radius = 4;
   const auto off = nercc::tune_lambdas(p, batches, b);
-  REQUIRE(off.table.size() == plain.table.size());
-  for (std::size_t i = 0; i < off.table.size(); ++i) {
-    CHECK(off.table[i].lambda_enc == plain.table[i].lambda_enc);
-    CHECK(off.table[i].lambda_dec == plain.table[i].lambda_dec);
-    CHECK(off.table[i].mse.mean == plain.table[i].mse.mean);
-  }
+  check_same_tables(off, plain);
   CHECK(off.model_calls == plain.model_calls);
 }
 
