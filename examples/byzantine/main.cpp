@@ -289,164 +289,154 @@ double relacc(const Measurement& m, const std::string& det, double t, const std:
   return it == m.tallies.end() ? std::nan("") : ratio(it->second.agree, it->second.queries);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Options o;
-  try {
-    o = parse(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "nercc_byzantine_eval: %s\n%s", e.what(), usage);
-    return 2;
+int run(const Options& o) {
+  const fs::path out(o.out);
+  fs::create_directories(out);
+  const Loaded loaded = load_tasks(o);
+  std::ofstream notes(out / "models.txt");
+  for (const std::string& n : loaded.notes) {
+    notes << n << '\n';
+    std::fprintf(stderr, "%s\n", n.c_str());
   }
-  try {
-    const fs::path out(o.out);
-    fs::create_directories(out);
-    const Loaded loaded = load_tasks(o);
-    std::ofstream notes(out / "models.txt");
-    for (const std::string& n : loaded.notes) {
-      notes << n << '\n';
-      std::fprintf(stderr, "%s\n", n.c_str());
-    }
-    bool ok = true;
-    std::ostringstream failures;
-    // Part 1: every attack at ApproxIFER's N = 2K + 2E + S - 1, and replication at (2E + 1 + S) K.
-    if (has(o.parts, "attacks")) {
-      std::ofstream f(out / "attacks.csv");
-      f << csv_header << '\n';
-      const Index units = Index(loaded.tasks.size() * o.es.size() * o.ss.size()) * o.groups * 5;
-      ProgressBar bar("attacks", units, o.progress);
-      Index done = 0;
-      for (const Task& task : loaded.tasks)
-        for (Index e : o.es)
-          for (Index s : o.ss) {
-            const Index n = 2 * o.k + 2 * e + s - 1;
-            std::vector<Encoding> encs = coded_encodings(o, n, e);
-            encs.push_back(replication_encoding(o.k, (2 * e + 1 + s) * o.k, e));
+  bool ok = true;
+  std::ostringstream failures;
+  // Part 1: every attack at ApproxIFER's N = 2K + 2E + S - 1, and replication at (2E + 1 + S) K.
+  if (has(o.parts, "attacks")) {
+    std::ofstream f(out / "attacks.csv");
+    f << csv_header << '\n';
+    const Index units = Index(loaded.tasks.size() * o.es.size() * o.ss.size()) * o.groups * 5;
+    ProgressBar bar("attacks", units, o.progress);
+    Index done = 0;
+    for (const Task& task : loaded.tasks)
+      for (Index e : o.es)
+        for (Index s : o.ss) {
+          const Index n = 2 * o.k + 2 * e + s - 1;
+          std::vector<Encoding> encs = coded_encodings(o, n, e);
+          encs.push_back(replication_encoding(o.k, (2 * e + 1 + s) * o.k, e));
+          EvalConfig cfg;
+          cfg.groups = o.groups;
+          cfg.s = s;
+          cfg.thresholds = {o.threshold};
+          cfg.attacks = attack_names();
+          cfg.seed = seed_of(o, task.name, n, e, s, 1);
+          for (const Encoding& enc : encs) {
+            const std::string label = task.name + " " + enc.scheme + "/" + enc.layout + " E" + std::to_string(e) +
+                                      " S" + std::to_string(s);
+            const Measurement m = evaluate(task, enc, cfg, [&] { bar.update(++done, label); });
+            write_rows(f, m);
+            if (!o.require_attack.empty() && enc.scheme == "spline" && enc.layout == "today") {
+              const auto& t = m.tallies.at({"residual", o.threshold, o.require_attack, "random"});
+              const double drop = relacc(m, "residual", o.threshold, "none", "none") -
+                                  relacc(m, "residual", o.threshold, o.require_attack, "random");
+              if (t.caught != t.adversaries || t.caught != t.flagged || drop > o.require_tolerance) {
+                ok = false;
+                failures << "  " << label << ": " << o.require_attack << " caught " << t.caught << " of " << t.adversaries
+                         << " with " << t.flagged << " flags, RelAcc drop " << num(drop) << " (tolerance "
+                         << o.require_tolerance << ")\n";
+              }
+            }
+          }
+        }
+    bar.finish();
+  }
+
+  // Part 2: the calibration of the threshold: false flags with no adversary, recall of the
+  // large attacks, RelAcc cost, for each threshold.
+  if (has(o.parts, "thresholds")) {
+    std::ofstream f(out / "thresholds.csv");
+    f << csv_header << '\n';
+    const std::vector<Index> es{1, 2};
+    const Index units = Index(loaded.tasks.size() * es.size()) * 2 * o.groups * 4;
+    ProgressBar bar("thresholds", units, o.progress);
+    Index done = 0;
+    for (const Task& task : loaded.tasks)
+      for (Index e : es)
+        for (Index s : {Index(0), Index(1)}) {
+          const Index n = 2 * o.k + 2 * e + s - 1;
+          EvalConfig cfg;
+          cfg.groups = o.groups;
+          cfg.s = s;
+          cfg.thresholds = o.thresholds;
+          cfg.attacks = {"sign_flip", "noise_1", "noise_10", "noise_100", "other_query"};
+          cfg.placements = {Placement::random};
+          cfg.seed = seed_of(o, task.name, n, e, s, 2);
+          for (const Encoding& enc : coded_encodings(o, n, e)) {
+            const std::string label = task.name + " " + enc.scheme + "/" + enc.layout + " E" + std::to_string(e);
+            write_rows(f, evaluate(task, enc, cfg, [&] { bar.update(++done, label); }));
+          }
+        }
+    bar.finish();
+  }
+
+  // Part 3: the smallest N with RelAcc >= 0.95 under every attack (both placements) and
+  // with none, E = 1, 2 and S = 0, 1.
+  if (has(o.parts, "smallest")) {
+    std::ofstream f(out / "smallest_n.csv");
+    f << "model,scheme,layout,detector,E,S,N,worst_relacc,worst_case,meets\n";
+    std::ofstream detail(out / "smallest_n_detail.csv");
+    detail << csv_header << '\n';
+    ProgressBar bar("smallest N", Index(loaded.tasks.size()) * 4, o.progress);
+    Index done = 0;
+    for (const Task& task : loaded.tasks)
+      for (Index e : {Index(1), Index(2)})
+        for (Index s : {Index(0), Index(1)}) {
+          bar.update(done++, task.name + " E" + std::to_string(e) + " S" + std::to_string(s));
+          std::map<std::string, bool> found;  // scheme/layout/detector -> met at some N
+          for (Index n = o.k + 2 * e + s; n <= o.max_n; ++n) {
             EvalConfig cfg;
-            cfg.groups = o.groups;
+            cfg.groups = o.smallest_groups;
             cfg.s = s;
             cfg.thresholds = {o.threshold};
             cfg.attacks = attack_names();
-            cfg.seed = seed_of(o, task.name, n, e, s, 1);
-            for (const Encoding& enc : encs) {
-              const std::string label = task.name + " " + enc.scheme + "/" + enc.layout + " E" + std::to_string(e) +
-                                        " S" + std::to_string(s);
-              const Measurement m = evaluate(task, enc, cfg, [&] { bar.update(++done, label); });
-              write_rows(f, m);
-              if (!o.require_attack.empty() && enc.scheme == "spline" && enc.layout == "today") {
-                const auto& t = m.tallies.at({"residual", o.threshold, o.require_attack, "random"});
-                const double drop = relacc(m, "residual", o.threshold, "none", "none") -
-                                    relacc(m, "residual", o.threshold, o.require_attack, "random");
-                if (t.caught != t.adversaries || t.caught != t.flagged || drop > o.require_tolerance) {
-                  ok = false;
-                  failures << "  " << label << ": " << o.require_attack << " caught " << t.caught << " of " << t.adversaries
-                           << " with " << t.flagged << " flags, RelAcc drop " << num(drop) << " (tolerance "
-                           << o.require_tolerance << ")\n";
-                }
-              }
-            }
-          }
-      bar.finish();
-    }
-
-    // Part 2: the calibration of the threshold: false flags with no adversary, recall of the
-    // large attacks, RelAcc cost, for each threshold.
-    if (has(o.parts, "thresholds")) {
-      std::ofstream f(out / "thresholds.csv");
-      f << csv_header << '\n';
-      const std::vector<Index> es{1, 2};
-      const Index units = Index(loaded.tasks.size() * es.size()) * 2 * o.groups * 4;
-      ProgressBar bar("thresholds", units, o.progress);
-      Index done = 0;
-      for (const Task& task : loaded.tasks)
-        for (Index e : es)
-          for (Index s : {Index(0), Index(1)}) {
-            const Index n = 2 * o.k + 2 * e + s - 1;
-            EvalConfig cfg;
-            cfg.groups = o.groups;
-            cfg.s = s;
-            cfg.thresholds = o.thresholds;
-            cfg.attacks = {"sign_flip", "noise_1", "noise_10", "noise_100", "other_query"};
-            cfg.placements = {Placement::random};
-            cfg.seed = seed_of(o, task.name, n, e, s, 2);
+            cfg.seed = seed_of(o, task.name, n, e, s, 3);
+            bool all_met = true;
             for (const Encoding& enc : coded_encodings(o, n, e)) {
-              const std::string label = task.name + " " + enc.scheme + "/" + enc.layout + " E" + std::to_string(e);
-              write_rows(f, evaluate(task, enc, cfg, [&] { bar.update(++done, label); }));
-            }
-          }
-      bar.finish();
-    }
-
-    // Part 3: the smallest N with RelAcc >= 0.95 under every attack (both placements) and
-    // with none, E = 1, 2 and S = 0, 1.
-    if (has(o.parts, "smallest")) {
-      std::ofstream f(out / "smallest_n.csv");
-      f << "model,scheme,layout,detector,E,S,N,worst_relacc,worst_case,meets\n";
-      std::ofstream detail(out / "smallest_n_detail.csv");
-      detail << csv_header << '\n';
-      ProgressBar bar("smallest N", Index(loaded.tasks.size()) * 4, o.progress);
-      Index done = 0;
-      for (const Task& task : loaded.tasks)
-        for (Index e : {Index(1), Index(2)})
-          for (Index s : {Index(0), Index(1)}) {
-            bar.update(done++, task.name + " E" + std::to_string(e) + " S" + std::to_string(s));
-            std::map<std::string, bool> found;  // scheme/layout/detector -> met at some N
-            for (Index n = o.k + 2 * e + s; n <= o.max_n; ++n) {
-              EvalConfig cfg;
-              cfg.groups = o.smallest_groups;
-              cfg.s = s;
-              cfg.thresholds = {o.threshold};
-              cfg.attacks = attack_names();
-              cfg.seed = seed_of(o, task.name, n, e, s, 3);
-              bool all_met = true;
-              for (const Encoding& enc : coded_encodings(o, n, e)) {
-                bool pending = false;
-                for (const Detector& det : enc.detectors)
-                  pending = pending || !found[enc.scheme + "/" + enc.layout + "/" + det.name];
-                if (!pending) continue;
-                Measurement m;
-                try {
-                  m = evaluate(task, enc, cfg);
-                } catch (const nercc::invalid_argument&) {
-                  all_met = false;  // a layout that does not exist at this N (systematic needs more)
-                  continue;
-                }
-                write_rows(detail, m);
-                for (const Detector& det : enc.detectors) {
-                  const std::string key = enc.scheme + "/" + enc.layout + "/" + det.name;
-                  if (found[key]) continue;
-                  const double t = det.uses_threshold ? o.threshold : -1.0;
-                  double worst = 2.0;
-                  std::string worst_case;
-                  for (const auto& [k, tally] : m.tallies) {
-                    if (k.detector != det.name || k.threshold != t) continue;
-                    const double r = ratio(tally.agree, tally.queries);
-                    if (r < worst) worst = r, worst_case = k.attack + "/" + k.placement;
-                  }
-                  const bool meets = worst >= 0.95;
-                  f << task.name << ',' << enc.scheme << ',' << enc.layout << ',' << det.name << ',' << e << ','
-                    << s << ',' << n << ',' << num(worst) << ',' << worst_case << ',' << (meets ? 1 : 0) << '\n';
-                  if (meets) found[key] = true;
-                  else all_met = false;
-                }
+              bool pending = false;
+              for (const Detector& det : enc.detectors)
+                pending = pending || !found[enc.scheme + "/" + enc.layout + "/" + det.name];
+              if (!pending) continue;
+              Measurement m;
+              try {
+                m = evaluate(task, enc, cfg);
+              } catch (const nercc::invalid_argument&) {
+                all_met = false;  // a layout that does not exist at this N (systematic needs more)
+                continue;
               }
-              f.flush();
-              if (all_met) break;
+              write_rows(detail, m);
+              for (const Detector& det : enc.detectors) {
+                const std::string key = enc.scheme + "/" + enc.layout + "/" + det.name;
+                if (found[key]) continue;
+                const double t = det.uses_threshold ? o.threshold : -1.0;
+                double worst = 2.0;
+                std::string worst_case;
+                for (const auto& [k, tally] : m.tallies) {
+                  if (k.detector != det.name || k.threshold != t) continue;
+                  const double r = ratio(tally.agree, tally.queries);
+                  if (r < worst) worst = r, worst_case = k.attack + "/" + k.placement;
+                }
+                const bool meets = worst >= 0.95;
+                f << task.name << ',' << enc.scheme << ',' << enc.layout << ',' << det.name << ',' << e << ','
+                  << s << ',' << n << ',' << num(worst) << ',' << worst_case << ',' << (meets ? 1 : 0) << '\n';
+                if (meets) found[key] = true;
+                else all_met = false;
+              }
             }
+            f.flush();
+            if (all_met) break;
           }
-      bar.update(done, "done");
-      bar.finish();
-    }
-    std::printf("wrote %s\n", out.string().c_str());
-    if (!ok) {
-      std::fprintf(stderr, "nercc_byzantine_eval: --require-caught %s failed:\n%s", o.require_attack.c_str(),
-                   failures.str().c_str());
-      return 1;
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "nercc_byzantine_eval: %s\n", e.what());
-    return 2;
+        }
+    bar.update(done, "done");
+    bar.finish();
+  }
+  std::printf("wrote %s\n", out.string().c_str());
+  if (!ok) {
+    std::fprintf(stderr, "nercc_byzantine_eval: --require-caught %s failed:\n%s", o.require_attack.c_str(),
+                 failures.str().c_str());
+    return 1;
   }
   return 0;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return nercc_examples::run_main("nercc_byzantine_eval", usage, argc, argv, parse, run); }

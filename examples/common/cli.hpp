@@ -1,6 +1,8 @@
 // Command-line number parsing shared by the examples; not part of the library.
 #pragma once
 
+#include <cstdio>
+#include <exception>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -45,5 +47,24 @@ inline long long parse_integer(const std::string& flag, const std::string& text,
 }
 
 inline double parse_real(const std::string& flag, const std::string& text) { return parse_number<double>(flag, text); }
+
+/// main() of an example program: exit code 2 when parse(argc, argv) throws (bad usage), 1 when
+/// run(args) throws, else what run returns.
+template <class Parse, class Run>
+int run_main(const char* program, const char* usage, int argc, char** argv, Parse parse, Run run) {
+  decltype(parse(argc, argv)) args;
+  try {
+    args = parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n%s", program, e.what(), usage);
+    return 2;
+  }
+  try {
+    return run(args);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", program, e.what());
+    return 1;
+  }
+}
 
 }  // namespace nercc_examples

@@ -28,24 +28,7 @@ inline std::vector<double> parse_real_list(const std::string& flag, const std::s
   return out;
 }
 
-/// main() of the demo's programs: exit code 2 when parse(argc, argv) throws (bad usage), 1 when
-/// run(args) throws, else what run returns.
-template <class Parse, class Run>
-int run_main(const char* program, const char* usage, int argc, char** argv, Parse parse, Run run) {
-  decltype(parse(argc, argv)) args;
-  try {
-    args = parse(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: %s\n%s", program, e.what(), usage);
-    return 2;
-  }
-  try {
-    return run(args);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: %s\n", program, e.what());
-    return 1;
-  }
-}
+using nercc_examples::run_main;
 
 /// "lenet5": the published LeNet5 (cache, else trained); "smoke": the seconds-long LeNet5.
 inline nercc_examples::TrainConfig model_config(const std::string& name) {

@@ -13,6 +13,7 @@
 #include "../grpc_cluster/policies.hpp"
 #include "../grpc_cluster/serve.hpp"
 #include "../grpc_cluster/worker_pool.hpp"
+#include "cluster_flags.hpp"
 #include "cluster_report.hpp"
 #include "forecaster.hpp"
 #include "ridge.hpp"
@@ -68,38 +69,20 @@ struct Args {
 // a second), so that the default run of 3 rounds stays near five minutes.
 Args parse_args(int argc, char** argv) {
   Args a;
-  std::vector<std::string> forwarded = {argv[0], "--queries", "400"};
-  bool epochs_set = false, smoke = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::printf("%s", usage);
-      std::exit(0);
-    }
-    auto value = [&] {
-      if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
-      return std::string(argv[++i]);
-    };
-    if (flag == "--data") a.data = value();
-    else if (flag == "--epochs") {
-      a.epochs = int(nercc_cluster::parse_integer(flag, value(), 1));
-      epochs_set = true;
-    } else if (flag == "--no-plot") a.plot = false;
-    else if (flag == "--model" || flag == "--cache-dir" || flag == "--data-dir" || flag == "--fallback-train")
-      throw std::invalid_argument(flag + " is an option of the LeNet5 sweep only");
-    else {
-      forwarded.push_back(flag);
-      // One round: a worker restart per turn dominates the smoke run's time.
-      if (flag == "--smoke") forwarded.insert(forwarded.end(), {"--rounds", "1"}), smoke = true;
-    }
-  }
-  if (smoke && !epochs_set) a.epochs = 20;
-  std::vector<char*> forwarded_argv;
-  for (auto& f : forwarded) forwarded_argv.push_back(f.data());
-  a.sweep = nercc_cluster::parse_frontend_args(int(forwarded_argv.size()), forwarded_argv.data());
+  // One round under --smoke: a worker restart per turn dominates the smoke run's time.
+  ex::RelatedClusterFlags f = ex::parse_related_cluster_flags(
+      argc, argv, usage, {argv[0], "--queries", "400"}, {"--rounds", "1"}, "the LeNet5 sweep",
+      [&](const std::string& flag) {
+        if (flag != "--no-plot") return false;
+        a.plot = false;
+        return true;
+      });
+  a.data = f.data;
+  a.epochs = f.epochs;
+  std::vector<char*> forwarded = f.forwarded_argv();
+  a.sweep = nercc_cluster::parse_frontend_args(int(forwarded.size()), forwarded.data());
   return a;
 }
-
 
 /// A directory of its own under the system's temporary directory, removed with this object.
 struct TempDir {

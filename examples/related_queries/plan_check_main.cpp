@@ -11,6 +11,7 @@
 #include "../grpc_cluster/plan_check.hpp"
 #include "../grpc_cluster/plan_check_report.hpp"
 #include "../grpc_cluster/serve.hpp"
+#include "cluster_flags.hpp"
 #include "forecaster.hpp"
 #include "ridge.hpp"
 #include "seattle_weather.hpp"
@@ -59,34 +60,13 @@ struct Args {
 };
 
 Args parse_args(int argc, char** argv) {
+  ex::RelatedClusterFlags f = ex::parse_related_cluster_flags(argc, argv, usage, {argv[0]}, {},
+                                                              "the LeNet5 plan check", [](const std::string&) { return false; });
   Args a;
-  std::vector<std::string> forwarded = {argv[0]};
-  bool epochs_set = false, smoke = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::printf("%s", usage);
-      std::exit(0);
-    }
-    auto value = [&] {
-      if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
-      return std::string(argv[++i]);
-    };
-    if (flag == "--data") a.data = value();
-    else if (flag == "--epochs") {
-      a.epochs = int(parse_integer(flag, value(), 1));
-      epochs_set = true;
-    } else if (flag == "--model" || flag == "--cache-dir" || flag == "--data-dir" || flag == "--fallback-train")
-      throw std::invalid_argument(flag + " is an option of the LeNet5 plan check only");
-    else {
-      forwarded.push_back(flag);
-      smoke = smoke || flag == "--smoke";
-    }
-  }
-  if (smoke && !epochs_set) a.epochs = 20;
-  std::vector<char*> forwarded_argv;
-  for (auto& f : forwarded) forwarded_argv.push_back(f.data());
-  a.check = parse_plan_check_args(int(forwarded_argv.size()), forwarded_argv.data(), Quality::mse);
+  a.data = f.data;
+  a.epochs = f.epochs;
+  std::vector<char*> forwarded = f.forwarded_argv();
+  a.check = parse_plan_check_args(int(forwarded.size()), forwarded.data(), Quality::mse);
   return a;
 }
 
