@@ -1,5 +1,5 @@
 # The README shows SOURCE from the line starting with START (default: the quick start's first
-# template) to the end, verbatim.
+# template) to the end, or to the end of the first line after it holding END, verbatim.
 if(NOT DEFINED START)
   set(START "template <class Scheme>")
 endif()
@@ -10,6 +10,16 @@ if(start EQUAL -1)
   message(FATAL_ERROR "${SOURCE} has no line starting with '${START}'")
 endif()
 string(SUBSTRING "${source}" ${start} -1 body)
+if(DEFINED END)
+  string(FIND "${body}" "${END}" end)
+  if(end EQUAL -1)
+    message(FATAL_ERROR "${SOURCE} has no '${END}' after '${START}'")
+  endif()
+  string(SUBSTRING "${body}" ${end} -1 tail)
+  string(FIND "${tail}" "\n" line_end)
+  math(EXPR length "${end} + ${line_end} + 1")
+  string(SUBSTRING "${body}" 0 ${length} body)
+endif()
 string(FIND "${readme}" "${body}" found)
 if(found EQUAL -1)
   message(FATAL_ERROR "README.md does not show ${SOURCE} verbatim from '${START}'")
