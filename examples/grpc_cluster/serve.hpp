@@ -166,46 +166,65 @@ std::vector<bool> serve_queries(const ServeRequest& s, Query query, Record recor
   return done;
 }
 
-/// serve_queries on the Fashion-MNIST test images (query i: image (first + i) mod count),
-/// counted against the served model's own classes.
-inline TurnResult serve(const ServeRequest& s, const Dataset& data, nercc::runtime::RuntimeMetrics& metrics) {
+/// What serve_recorded keeps of a query's outcome.
+struct QueryRecord {
+  bool done = false;  ///< it got an outcome (false: lost)
+  bool ok = false;    ///< the outcome is an answer (false: an error, counted missing)
+  bool hedged = false;
+  double latency_ms = 0;
+  nercc::runtime::Provenance provenance = nercc::runtime::Provenance::estimated;
+  nercc::RowMatrix<float> value;  ///< the answer, 1 x output_dim
+};
+
+/// serve_queries keeping every query's outcome, and counting them in `turn` (queries, lost,
+/// missing, ok, and the answers' latencies, provenance and backup copies); the caller judges
+/// the answers' values.
+template <class Query>
+std::vector<QueryRecord> serve_recorded(const ServeRequest& s, Query query, TurnResult& turn,
+                                        nercc::runtime::RuntimeMetrics& metrics) {
   namespace rt = nercc::runtime;
-  struct Record {
-    bool ok = false, hedged = false;
-    int cls = -1;
-    double latency_ms = 0;
-    rt::Provenance provenance = rt::Provenance::estimated;
-  };
   const auto count = std::int64_t(s.send_seconds.size());
-  std::vector<Record> records(static_cast<std::size_t>(count));
-  const nercc::Index m_out = nercc_examples::Classifier::num_classes;
-  const auto row_of = [&](std::int64_t i) { return nercc::Index((s.first + i) % data.count); };
+  std::vector<QueryRecord> records(static_cast<std::size_t>(count));
   const std::vector<bool> done = serve_queries(
-      s, [&](std::int64_t i) { return Eigen::Map<const nercc::RowMatrix<float>>(data.images.data() + row_of(i) * 784, 1, 784); },
+      s, query,
       [&](std::int64_t i, rt::QueryOutcome<float>&& o) {
-        Record& r = records[std::size_t(i)];
+        QueryRecord& r = records[std::size_t(i)];
         r.ok = o.ok();
         if (!r.ok) return;
-        r.cls = argmax(o.value.data(), m_out);
         r.latency_ms = o.latency_seconds * 1e3;
         r.provenance = o.provenance;
         r.hedged = o.hedged;
+        r.value = std::move(o.value);
       },
       metrics);
-
-  TurnResult t;
-  t.queries = count;
+  turn.queries += count;
   for (std::int64_t i = 0; i < count; ++i) {
-    const Record& r = records[std::size_t(i)];
-    if (!done[std::size_t(i)]) ++t.lost;
-    else if (!r.ok) ++t.missing;
+    QueryRecord& r = records[std::size_t(i)];
+    r.done = done[std::size_t(i)];
+    if (!r.done) ++turn.lost;
+    else if (!r.ok) ++turn.missing;
     else {
-      ++t.ok;
-      t.latency_ms.push_back(r.latency_ms);
-      ++t.provenance[rt::to_string(r.provenance)];
-      if (r.hedged) ++t.hedged;
-      if (r.cls == data.reference_class[std::size_t(row_of(i))]) ++t.agree;
+      ++turn.ok;
+      turn.latency_ms.push_back(r.latency_ms);
+      ++turn.provenance[rt::to_string(r.provenance)];
+      if (r.hedged) ++turn.hedged;
     }
+  }
+  return records;
+}
+
+/// serve_queries on the Fashion-MNIST test images (query i: image (first + i) mod count),
+/// counted against the served model's own classes.
+inline TurnResult serve(const ServeRequest& s, const Dataset& data, nercc::runtime::RuntimeMetrics& metrics) {
+  const nercc::Index m_out = nercc_examples::Classifier::num_classes;
+  const auto row_of = [&](std::int64_t i) { return nercc::Index((s.first + i) % data.count); };
+  TurnResult t;
+  const std::vector<QueryRecord> records = serve_recorded(
+      s, [&](std::int64_t i) { return Eigen::Map<const nercc::RowMatrix<float>>(data.images.data() + row_of(i) * 784, 1, 784); },
+      t, metrics);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const QueryRecord& r = records[i];
+    if (r.done && r.ok && argmax(r.value.data(), m_out) == data.reference_class[std::size_t(row_of(std::int64_t(i)))]) ++t.agree;
   }
   t.finish();
   return t;

@@ -131,44 +131,15 @@ ex::ForecastTurn run_turn(const FrontendArgs& a, nercc_cluster::WorkerPool& pool
   };
   auto row_of = [&](std::int64_t i) { return w.train_end + Eigen::Index((first + i) % w.test_rows()); };
 
-  struct Record {
-    bool ok = false, hedged = false;
-    double latency_ms = 0;
-    rt::Provenance provenance = rt::Provenance::estimated;
-    nercc::RowMatrix<float> value;
-  };
-  std::vector<Record> records(static_cast<std::size_t>(count));
   const Eigen::Index d = w.queries.cols();
-  const std::vector<bool> done = nercc_cluster::serve_queries(
-      req, [&](std::int64_t i) { return Eigen::Map<const ex::FloatRowMatrix>(w.queries.data() + row_of(i) * d, 1, d); },
-      [&](std::int64_t i, rt::QueryOutcome<float>&& o) {
-        Record& r = records[std::size_t(i)];
-        r.ok = o.ok();
-        if (!r.ok) return;
-        r.latency_ms = o.latency_seconds * 1e3;
-        r.provenance = o.provenance;
-        r.hedged = o.hedged;
-        r.value = std::move(o.value);
-      },
-      metrics);
-
   ex::ForecastTurn t;
-  t.base.queries = count;
-  for (std::int64_t i = 0; i < count; ++i) {
-    const Record& r = records[std::size_t(i)];
-    if (!done[std::size_t(i)]) {
-      ++t.base.lost;
-      continue;
-    }
-    if (!r.ok) {
-      ++t.base.missing;
-      continue;
-    }
-    const Eigen::Index row = row_of(i);
-    ++t.base.ok;
-    t.base.latency_ms.push_back(r.latency_ms);
-    ++t.base.provenance[rt::to_string(r.provenance)];
-    if (r.hedged) ++t.base.hedged;
+  const std::vector<nercc_cluster::QueryRecord> records = nercc_cluster::serve_recorded(
+      req, [&](std::int64_t i) { return Eigen::Map<const ex::FloatRowMatrix>(w.queries.data() + row_of(i) * d, 1, d); },
+      t.base, metrics);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const nercc_cluster::QueryRecord& r = records[i];
+    if (!r.done || !r.ok) continue;
+    const Eigen::Index row = row_of(std::int64_t(i));
     const double vs_model = w.mae_celsius(r.value.row(0), s.model.row(row));
     const double vs_truth = w.mae_celsius(r.value.row(0), w.targets.row(row));
     t.answered.add(vs_model, vs_truth);

@@ -116,42 +116,18 @@ int run(const Args& args) {
                         std::to_string(train - w.calibration_begin) + " windows of 2014; the served queries are the " +
                         std::to_string(w.test_rows()) + " windows of 2015 in time order)";
   pw.serve = [&](const ServeRequest& s) {
-    const auto count = std::int64_t(s.send_seconds.size());
     const Eigen::Index d = w.queries.cols();
     auto row_of = [&](std::int64_t i) { return train + Eigen::Index((s.first + i) % w.test_rows()); };
-    struct Record {
-      bool ok = false, hedged = false;
-      double latency_ms = 0, squared_error = 0;
-      rt::Provenance provenance = rt::Provenance::estimated;
-    };
-    std::vector<Record> records(static_cast<std::size_t>(count));
-    rt::RuntimeMetrics metrics;
-    const std::vector<bool> done = serve_queries(
-        s, [&](std::int64_t i) { return Eigen::Map<const ex::FloatRowMatrix>(w.queries.data() + row_of(i) * d, 1, d); },
-        [&](std::int64_t i, rt::QueryOutcome<float>&& o) {
-          Record& r = records[std::size_t(i)];
-          r.ok = o.ok();
-          if (!r.ok) return;
-          r.latency_ms = o.latency_seconds * 1e3;
-          r.provenance = o.provenance;
-          r.hedged = o.hedged;
-          r.squared_error = double((o.value.row(0) - model.row(row_of(i))).squaredNorm());
-        },
-        metrics);
     Measured m;
-    m.turn.queries = count;
-    for (std::int64_t i = 0; i < count; ++i) {
-      const Record& r = records[std::size_t(i)];
-      if (!done[std::size_t(i)]) ++m.turn.lost;
-      else if (!r.ok) ++m.turn.missing;
-      else {
-        ++m.turn.ok;
-        m.turn.latency_ms.push_back(r.latency_ms);
-        ++m.turn.provenance[rt::to_string(r.provenance)];
-        if (r.hedged) ++m.turn.hedged;
-        m.squared_error += r.squared_error;
-        m.values += ex::ForecastWorkload::outputs;
-      }
+    rt::RuntimeMetrics metrics;
+    const std::vector<QueryRecord> records = serve_recorded(
+        s, [&](std::int64_t i) { return Eigen::Map<const ex::FloatRowMatrix>(w.queries.data() + row_of(i) * d, 1, d); },
+        m.turn, metrics);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const QueryRecord& r = records[i];
+      if (!r.done || !r.ok) continue;
+      m.squared_error += double((r.value.row(0) - model.row(row_of(std::int64_t(i)))).squaredNorm());
+      m.values += ex::ForecastWorkload::outputs;
     }
     return m;
   };
