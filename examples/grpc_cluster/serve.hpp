@@ -167,7 +167,7 @@ std::vector<bool> serve_queries(const ServeRequest& s, Query query, Record recor
 }
 
 /// What serve_recorded keeps of a query's outcome.
-struct QueryRecord {
+struct ServedRecord {
   bool done = false;  ///< it got an outcome (false: lost)
   bool ok = false;    ///< the outcome is an answer (false: an error, counted missing)
   bool hedged = false;
@@ -180,15 +180,15 @@ struct QueryRecord {
 /// missing, ok, and the answers' latencies, provenance and backup copies); the caller judges
 /// the answers' values.
 template <class Query>
-std::vector<QueryRecord> serve_recorded(const ServeRequest& s, Query query, TurnResult& turn,
+std::vector<ServedRecord> serve_recorded(const ServeRequest& s, Query query, TurnResult& turn,
                                         nercc::runtime::RuntimeMetrics& metrics) {
   namespace rt = nercc::runtime;
   const auto count = std::int64_t(s.send_seconds.size());
-  std::vector<QueryRecord> records(static_cast<std::size_t>(count));
+  std::vector<ServedRecord> records(static_cast<std::size_t>(count));
   const std::vector<bool> done = serve_queries(
       s, query,
       [&](std::int64_t i, rt::QueryOutcome<float>&& o) {
-        QueryRecord& r = records[std::size_t(i)];
+        ServedRecord& r = records[std::size_t(i)];
         r.ok = o.ok();
         if (!r.ok) return;
         r.latency_ms = o.latency_seconds * 1e3;
@@ -199,7 +199,7 @@ std::vector<QueryRecord> serve_recorded(const ServeRequest& s, Query query, Turn
       metrics);
   turn.queries += count;
   for (std::int64_t i = 0; i < count; ++i) {
-    QueryRecord& r = records[std::size_t(i)];
+    ServedRecord& r = records[std::size_t(i)];
     r.done = done[std::size_t(i)];
     if (!r.done) ++turn.lost;
     else if (!r.ok) ++turn.missing;
@@ -219,11 +219,11 @@ inline TurnResult serve(const ServeRequest& s, const Dataset& data, nercc::runti
   const nercc::Index m_out = nercc_examples::Classifier::num_classes;
   const auto row_of = [&](std::int64_t i) { return nercc::Index((s.first + i) % data.count); };
   TurnResult t;
-  const std::vector<QueryRecord> records = serve_recorded(
+  const std::vector<ServedRecord> records = serve_recorded(
       s, [&](std::int64_t i) { return Eigen::Map<const nercc::RowMatrix<float>>(data.images.data() + row_of(i) * 784, 1, 784); },
       t, metrics);
   for (std::size_t i = 0; i < records.size(); ++i) {
-    const QueryRecord& r = records[i];
+    const ServedRecord& r = records[i];
     if (r.done && r.ok && argmax(r.value.data(), m_out) == data.reference_class[std::size_t(row_of(std::int64_t(i)))]) ++t.agree;
   }
   t.finish();

@@ -133,11 +133,11 @@ ex::ForecastTurn run_turn(const FrontendArgs& a, nercc_cluster::WorkerPool& pool
 
   const Eigen::Index d = w.queries.cols();
   ex::ForecastTurn t;
-  const std::vector<nercc_cluster::QueryRecord> records = nercc_cluster::serve_recorded(
+  const std::vector<nercc_cluster::ServedRecord> records = nercc_cluster::serve_recorded(
       req, [&](std::int64_t i) { return Eigen::Map<const ex::FloatRowMatrix>(w.queries.data() + row_of(i) * d, 1, d); },
       t.base, metrics);
   for (std::size_t i = 0; i < records.size(); ++i) {
-    const nercc_cluster::QueryRecord& r = records[i];
+    const nercc_cluster::ServedRecord& r = records[i];
     if (!r.done || !r.ok) continue;
     const Eigen::Index row = row_of(std::int64_t(i));
     const double vs_model = w.mae_celsius(r.value.row(0), s.model.row(row));

@@ -120,11 +120,11 @@ int run(const Args& args) {
     auto row_of = [&](std::int64_t i) { return train + Eigen::Index((s.first + i) % w.test_rows()); };
     Measured m;
     rt::RuntimeMetrics metrics;
-    const std::vector<QueryRecord> records = serve_recorded(
+    const std::vector<ServedRecord> records = serve_recorded(
         s, [&](std::int64_t i) { return Eigen::Map<const ex::FloatRowMatrix>(w.queries.data() + row_of(i) * d, 1, d); },
         m.turn, metrics);
     for (std::size_t i = 0; i < records.size(); ++i) {
-      const QueryRecord& r = records[i];
+      const ServedRecord& r = records[i];
       if (!r.done || !r.ok) continue;
       m.squared_error += double((r.value.row(0) - model.row(row_of(std::int64_t(i)))).squaredNorm());
       m.values += ex::ForecastWorkload::outputs;
