@@ -657,7 +657,7 @@ inline Enumeration enumerate(const PlanRequest& r, const StragglerModel& model, 
           const ServiceLaw* group = law_of(key, std::size_t(-1), 0.0, [&] {
             for (std::size_t i = 0; i < g; ++i)
               h[i] = !cover ? tails(n, i, quorum)
-                     : byzantine ? all_voted(replicas, grid.v[i], 2 * adversaries + 1)
+                     : byzantine ? all_voted(replicas, grid.v[i], robust::copies_to_outvote(adversaries))
                               : all_covered(replicas, grid.v[i]);
           });
           const auto acc = table.lookup(scheme, k, n, cover ? quorum : quorum - adversaries);

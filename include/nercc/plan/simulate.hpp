@@ -13,6 +13,7 @@
 #include <nercc/errors.hpp>
 #include <nercc/index.hpp>
 #include <nercc/plan/planner.hpp>
+#include <nercc/robust/adversary_budget.hpp>
 #include <nercc/plan/straggler.hpp>
 
 #include <algorithm>
@@ -65,7 +66,7 @@ double sample_batch(const Plan& p, const std::vector<Index>& covers, const Strag
   release.assign(std::size_t(k), inf);  // own answers first
   if (!covers.empty() && p.num_adversaries > 0) {
     // A majority vote: query q is answered at the (2E + 1)-th answer of its copies.
-    const std::size_t votes = std::size_t(2 * p.num_adversaries + 1);
+    const std::size_t votes = std::size_t(robust::copies_to_outvote(p.num_adversaries));
     for (Index q = 0; q < k; ++q) {
       scratch.clear();
       for (std::size_t w = 0; w < covers.size(); ++w)

@@ -12,6 +12,13 @@
 NERCC_NAMESPACE_BEGIN
 namespace robust {
 
+/// The answers a coded decode needs to locate E wrong ones among them: K + 2E (E to drop and E
+/// more so that the E wrong ones stay a minority of every local fit).
+constexpr Index answers_to_locate(Index num_queries, Index num_adversaries) { return num_queries + 2 * num_adversaries; }
+
+/// The copies of a query a majority vote needs to outvote E wrong ones: 2E + 1.
+constexpr Index copies_to_outvote(Index num_adversaries) { return 2 * num_adversaries + 1; }
+
 /// The fewest usable answers a decode locating E = num_adversaries wrong ones needs: for the
 /// spline and Berrut codes K + 2E (E to drop and E more so that the E wrong ones stay a
 /// minority of every local fit, as the 2E extra evaluations of an error-correcting code);
@@ -21,7 +28,7 @@ template <class Scheme>
 Index min_answers_with_adversaries(const CodeParams& p) {
   const Index e = p.num_adversaries;
   if (e == 0 || !Scheme::is_regression) return detail::effective_min_answers<Scheme>(p);
-  return p.min_answers > 0 ? p.min_answers : p.num_queries + 2 * e;
+  return p.min_answers > 0 ? p.min_answers : answers_to_locate(p.num_queries, e);
 }
 
 /// Throws nercc::invalid_argument naming the fields when the scheme cannot tolerate
@@ -34,26 +41,27 @@ void check_adversary_budget(const CodeParams& p) {
   using detail::message;
   const Index e = p.num_adversaries, k = p.num_queries, n = p.num_workers;
   if (e == 0) return;
+  const Index needed = answers_to_locate(k, e);
   if (Scheme::requires_workers_equal_queries)
     throw invalid_argument(message("num_adversaries (", e, ") must be 0 for ", Scheme::name,
                                    ": without redundancy a wrong answer cannot be found"));
   if (Scheme::is_regression) {
-    if (n < k + 2 * e)
+    if (n < needed)
       throw invalid_argument(message("num_adversaries (", e, ") is too large for num_workers (", n,
                                      ") and num_queries (", k, "): ", Scheme::name,
-                                     " needs num_workers >= num_queries + 2 * num_adversaries (", k + 2 * e, ")"));
-    if (p.min_answers > 0 && p.min_answers < k + 2 * e)
+                                     " needs num_workers >= num_queries + 2 * num_adversaries (", needed, ")"));
+    if (p.min_answers > 0 && p.min_answers < needed)
       throw invalid_argument(message("min_answers (", p.min_answers, ") is too small for num_adversaries (", e,
                                      ") and num_queries (", k, "): locating wrong answers needs min_answers >= ",
-                                     "num_queries + 2 * num_adversaries (", k + 2 * e,
+                                     "num_queries + 2 * num_adversaries (", needed,
                                      "), so at most num_workers - that many stragglers (S)"));
     return;
   }
-  if (n < (2 * e + 1) * k)
+  if (n < copies_to_outvote(e) * k)
     throw invalid_argument(message("num_adversaries (", e, ") is too large for num_workers (", n,
                                    ") and num_queries (", k, "): ", Scheme::name,
                                    " outvotes E wrong copies with 2E + 1 copies of every query, num_workers >= ",
-                                   (2 * e + 1) * k));
+                                   copies_to_outvote(e) * k));
 }
 
 /// The fewest workers per group with which `scheme` decodes K queries despite E wrong answers
@@ -70,8 +78,8 @@ inline Index workers_for_adversaries(SchemeKind scheme, Index num_queries, Index
   if (stragglers < 0) throw invalid_argument(message("stragglers (", stragglers, ") must be >= 0"));
   switch (scheme) {
     case SchemeKind::spline:
-    case SchemeKind::berrut: return num_queries + 2 * num_adversaries + stragglers;
-    case SchemeKind::replication: return (2 * num_adversaries + 1 + stragglers) * num_queries;
+    case SchemeKind::berrut: return answers_to_locate(num_queries, num_adversaries) + stragglers;
+    case SchemeKind::replication: return (copies_to_outvote(num_adversaries) + stragglers) * num_queries;
     case SchemeKind::uncoded: return num_adversaries == 0 && stragglers == 0 ? num_queries : -1;
   }
   throw invalid_argument(message("scheme (", int(scheme), ") is not a SchemeKind"));

@@ -5,6 +5,7 @@
 #include <nercc/errors.hpp>
 #include <nercc/index.hpp>
 #include <nercc/params.hpp>
+#include <nercc/robust/adversary_budget.hpp>
 
 #include <algorithm>
 
@@ -41,14 +42,14 @@ struct OverloadParams {
     if (min_workers != 0 && (min_workers < code.num_queries || min_workers > code.num_workers))
       throw invalid_argument(message("overload.min_workers (", min_workers, ") must be 0 or lie in [num_queries (",
                                      code.num_queries, "), num_workers (", code.num_workers, ")]"));
-    if (min_workers != 0 && min_workers < code.num_queries + 2 * code.num_adversaries)
+    if (min_workers != 0 && min_workers < robust::answers_to_locate(code.num_queries, code.num_adversaries))
       throw invalid_argument(message("overload.min_workers (", min_workers, ") must be >= num_queries + 2 * ",
-                                     "num_adversaries (", code.num_queries + 2 * code.num_adversaries,
+                                     "num_adversaries (", robust::answers_to_locate(code.num_queries, code.num_adversaries),
                                      "): fewer answers cannot be checked for wrong ones"));
     if (workers_step < 0) throw invalid_argument(message("overload.workers_step (", workers_step, ") must be >= 0"));
   }
   Index floor(const CodeParams& code) const {
-    return min_workers ? min_workers : std::min(code.num_workers, code.num_queries + 2 * code.num_adversaries);
+    return min_workers ? min_workers : std::min(code.num_workers, robust::answers_to_locate(code.num_queries, code.num_adversaries));
   }
   Index step(const CodeParams& code) const {
     if (workers_step) return workers_step;

@@ -11,6 +11,7 @@
 #include <nercc/decode_result.hpp>
 #include <nercc/errors.hpp>
 #include <nercc/query_provenance.hpp>
+#include <nercc/robust/adversary_budget.hpp>
 #include <nercc/runtime/any_code.hpp>
 #include <nercc/runtime/bounded_queue.hpp>
 #include <nercc/runtime/clock.hpp>
@@ -247,7 +248,7 @@ struct Core {
     g->shape.covers_queries = !code.is_regression();
     g->shape.queries = std::min(r, k);  // replication/uncoded: position q is covered in every block at once
     // With E > 0 replication votes: a position is covered once its copies can outvote E wrong ones.
-    if (!code.is_regression() && code.params().num_adversaries > 0) g->shape.copies = 2 * code.params().num_adversaries + 1;
+    if (!code.is_regression() && code.params().num_adversaries > 0) g->shape.copies = robust::copies_to_outvote(code.params().num_adversaries);
     g->quorum = rule->quorum(g->shape);
     std::vector<double> waits;
     waits.reserve(g->queries.size());
