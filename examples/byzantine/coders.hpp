@@ -39,6 +39,7 @@ struct Detector {
 struct Encoding {
   std::string scheme, layout;
   Index n = 0, k = 0, e = 0;
+  std::vector<double> points;  ///< the workers' points (regression codes)
   /// Coded queries (N x p) of a batch (K x p); empty for replication, whose workers compute
   /// the queries themselves (query_of_worker).
   std::function<void(const AnswerMatrix& batch, AnswerMatrix& coded)> encode;
@@ -46,7 +47,8 @@ struct Encoding {
   std::function<AnswerMatrix(const std::vector<Index>& ids, const AnswerMatrix& y)> plain;  ///< E = 0 decode
   std::function<std::vector<Index>(const std::vector<Index>& ids, Index e)> worst;         ///< worst_rows
   /// For the adaptive attacker's bound (regression codes): the plain decoding matrix and the
-  /// leave-one-out check matrix of an answered set, and the detector's scale of some answers.
+  /// leave-one-out check matrix of an answered set, and the detector's first-step scale of some
+  /// answers (at E = e).
   std::function<nercc::RowMatrix<double>(const std::vector<Index>& ids)> decoding, check;
   std::function<double(const std::vector<Index>& ids, const AnswerMatrix& y)> scale;
   std::vector<Detector> detectors;
@@ -115,6 +117,7 @@ Encoding regression_encoding(const std::string& scheme, const std::string& layou
   robust.num_adversaries = e;
   auto decoders = std::make_shared<RobustDecoders<Scheme>>(robust);
   const std::vector<double> points = params.resolved_worker_points();
+  enc.points = points;
   const double lambda = params.lambda_dec;
   enc.encode = [encoder](const AnswerMatrix& batch, AnswerMatrix& coded) { encoder->encode_into(batch, coded); };
   enc.plain = [plain](const std::vector<Index>& ids, const AnswerMatrix& y) { return plain->decode(ids, y).values; };
@@ -129,10 +132,10 @@ Encoding regression_encoding(const std::string& scheme, const std::string& layou
   enc.worst = [f = enc.decoding, c = enc.check](const std::vector<Index>& ids, Index count) {
     return worst_rows(f(ids), c(ids), count);
   };
-  enc.scale = [c = enc.check](const std::vector<Index>& ids, const AnswerMatrix& y) {
+  enc.scale = [c = enc.check, e](const std::vector<Index>& ids, const AnswerMatrix& y) {
     std::vector<const float*> rows;
     for (Index r = 0; r < y.rows(); ++r) rows.push_back(y.row(r).data());
-    return nercc::robust::detect_wrong_answers<float>(c(ids), rows.data(), y.cols(), 1,
+    return nercc::robust::detect_wrong_answers<float>(c(ids), rows.data(), y.cols(), std::max<Index>(e, 1),
                                                       std::numeric_limits<double>::max())
         .scale;
   };

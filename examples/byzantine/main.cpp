@@ -27,13 +27,16 @@ namespace fs = std::filesystem;
 
 const char* const usage = R"(usage: nercc_byzantine_eval [options]
   --models LIST            lenet5,resnet,synthetic (default lenet5,resnet,synthetic)
-  --parts LIST             attacks,thresholds,smallest (default all three)
+  --parts LIST             attacks,thresholds,smallest,positions (default the first three;
+                           positions: honest answers' detector scores by worker)
   --groups N               groups of K queries per configuration (default 100)
   --smallest-groups N      groups per N of the smallest-N sweep (default 60)
   --test-images N          first N test images (default 2000; 0 = all 10000)
   --k N                    queries per group (default 12)
-  --e LIST                 adversaries for the attacks part (default 1,2,3)
-  --s LIST                 stragglers for the attacks part (default 0,1,2)
+  --e LIST                 adversaries for the attacks part (default 1,2,3; the smallest part
+                           takes those <= 2)
+  --s LIST                 stragglers for the attacks part (default 0,1,2; the smallest part
+                           takes those <= 1)
   --threshold X            detection threshold of the attacks and smallest parts
                            (default nercc::CodeParams{}.detection_threshold)
   --thresholds LIST        thresholds of the calibration part (default 0,2,3,4,5,6,8,12)
@@ -96,8 +99,8 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--parts") {
       o.parts = split_list(value(), ',');
       for (const auto& p : o.parts)
-        if (p != "attacks" && p != "thresholds" && p != "smallest")
-          throw std::invalid_argument("--parts: unknown part \"" + p + "\" (attacks, thresholds, smallest)");
+        if (p != "attacks" && p != "thresholds" && p != "smallest" && p != "positions")
+          throw std::invalid_argument("--parts: unknown part \"" + p + "\" (attacks, thresholds, smallest, positions)");
     } else if (flag == "--groups") o.groups = Index(parse_integer(flag, value(), 1));
     else if (flag == "--smallest-groups") o.smallest_groups = Index(parse_integer(flag, value(), 1));
     else if (flag == "--test-images") o.test_images = Index(parse_integer(flag, value(), 0));
@@ -261,7 +264,7 @@ std::vector<std::string> attack_names() {
 const char* const csv_header =
     "model,scheme,layout,detector,N,K,E,S,threshold,attack,placement,groups,relacc,relacc_clean,relacc_plain,mse,"
     "damage_mse_mean,damage_mse_max,precision,recall,false_flag_rate,groups_false_flag,amplitude_mean,bound_mse_max,"
-    "bound_violations";
+    "bound_violations,bound_groups,bound_skipped";
 
 double ratio(Index a, Index b) { return b > 0 ? double(a) / double(b) : std::nan(""); }
 
@@ -278,7 +281,8 @@ void write_rows(std::ofstream& f, const Measurement& m) {
       << num(ratio(t.caught, t.adversaries)) << ',' << num(ratio(t.honest_flagged, t.honest)) << ','
       << t.groups_false_flag << ',' << num(key.attack == "adaptive" ? t.amplitude_sum / double(t.groups) : std::nan(""))
       << ',' << num(t.bound_groups > 0 ? t.bound_max : std::nan("")) << ','
-      << (t.bound_groups > 0 ? std::to_string(t.bound_violations) : std::string("")) << '\n';
+      << (t.bound_groups > 0 ? std::to_string(t.bound_violations) : std::string("")) << ',' << t.bound_groups << ','
+      << t.bound_skipped << '\n';
   }
   f.flush();
 }
@@ -341,7 +345,7 @@ int run(const Options& o) {
   }
 
   // Part 2: the calibration of the threshold: false flags with no adversary, recall of the
-  // large attacks, RelAcc cost, for each threshold.
+  // attacks, RelAcc cost with no adversary and under every attack, for each threshold.
   if (has(o.parts, "thresholds")) {
     std::ofstream f(out / "thresholds.csv");
     f << csv_header << '\n';
@@ -357,8 +361,7 @@ int run(const Options& o) {
           cfg.groups = o.groups;
           cfg.s = s;
           cfg.thresholds = o.thresholds;
-          cfg.attacks = {"sign_flip", "noise_1", "noise_10", "noise_100", "other_query"};
-          cfg.placements = {Placement::random};
+          cfg.attacks = attack_names();  // and both placements: the RelAcc each threshold keeps under attack
           cfg.seed = seed_of(o, task.name, n, e, s, 2);
           for (const Encoding& enc : coded_encodings(o, n, e)) {
             const std::string label = task.name + " " + enc.scheme + "/" + enc.layout + " E" + std::to_string(e);
@@ -375,11 +378,16 @@ int run(const Options& o) {
     f << "model,scheme,layout,detector,E,S,N,worst_relacc,worst_case,meets\n";
     std::ofstream detail(out / "smallest_n_detail.csv");
     detail << csv_header << '\n';
-    ProgressBar bar("smallest N", Index(loaded.tasks.size()) * 4, o.progress);
+    std::vector<Index> es, ss;  // the issue's E = 1, 2 and S = 0, 1, as far as --e and --s keep them
+    for (Index e : o.es)
+      if (e <= 2) es.push_back(e);
+    for (Index s : o.ss)
+      if (s <= 1) ss.push_back(s);
+    ProgressBar bar("smallest N", Index(loaded.tasks.size() * es.size() * ss.size()), o.progress);
     Index done = 0;
     for (const Task& task : loaded.tasks)
-      for (Index e : {Index(1), Index(2)})
-        for (Index s : {Index(0), Index(1)}) {
+      for (Index e : es)
+        for (Index s : ss) {
           bar.update(done++, task.name + " E" + std::to_string(e) + " S" + std::to_string(s));
           std::map<std::string, bool> found;  // scheme/layout/detector -> met at some N
           for (Index n = o.k + 2 * e + s; n <= o.max_n; ++n) {
@@ -391,9 +399,12 @@ int run(const Options& o) {
             cfg.seed = seed_of(o, task.name, n, e, s, 3);
             bool all_met = true;
             for (const Encoding& enc : coded_encodings(o, n, e)) {
+              // Each detector at its threshold, and the oracle (a perfect detector's bound).
+              std::vector<std::pair<std::string, double>> judged;
+              for (const Detector& det : enc.detectors) judged.emplace_back(det.name, det.uses_threshold ? o.threshold : -1.0);
+              judged.emplace_back(oracle_detector, -1.0);
               bool pending = false;
-              for (const Detector& det : enc.detectors)
-                pending = pending || !found[enc.scheme + "/" + enc.layout + "/" + det.name];
+              for (const auto& jd : judged) pending = pending || !found[enc.scheme + "/" + enc.layout + "/" + jd.first];
               if (!pending) continue;
               Measurement m;
               try {
@@ -403,19 +414,18 @@ int run(const Options& o) {
                 continue;
               }
               write_rows(detail, m);
-              for (const Detector& det : enc.detectors) {
-                const std::string key = enc.scheme + "/" + enc.layout + "/" + det.name;
+              for (const auto& [name, t] : judged) {
+                const std::string key = enc.scheme + "/" + enc.layout + "/" + name;
                 if (found[key]) continue;
-                const double t = det.uses_threshold ? o.threshold : -1.0;
                 double worst = 2.0;
                 std::string worst_case;
                 for (const auto& [k, tally] : m.tallies) {
-                  if (k.detector != det.name || k.threshold != t) continue;
+                  if (k.detector != name || k.threshold != t) continue;
                   const double r = ratio(tally.agree, tally.queries);
                   if (r < worst) worst = r, worst_case = k.attack + "/" + k.placement;
                 }
                 const bool meets = worst >= 0.95;
-                f << task.name << ',' << enc.scheme << ',' << enc.layout << ',' << det.name << ',' << e << ','
+                f << task.name << ',' << enc.scheme << ',' << enc.layout << ',' << name << ',' << e << ','
                   << s << ',' << n << ',' << num(worst) << ',' << worst_case << ',' << (meets ? 1 : 0) << '\n';
                 if (meets) found[key] = true;
                 else all_met = false;
@@ -427,6 +437,40 @@ int run(const Options& o) {
         }
     bar.update(done, "done");
     bar.finish();
+  }
+  // Part 4: where honest answers score high: the detector's first-step score |t_j| / scale of
+  // every honest answer (no adversary, S = 0, E = 1), by worker, at N = 2K + 1 and 2K + 5.
+  if (has(o.parts, "positions")) {
+    std::ofstream f(out / "positions.csv");
+    f << "model,scheme,layout,N,worker,point,groups,median,p90,p99,max\n";
+    for (const Task& task : loaded.tasks)
+      for (Index n : {2 * o.k + 1, 2 * o.k + 5})
+        for (const Encoding& enc : coded_encodings(o, n, 1)) {
+          std::vector<std::vector<double>> scores(static_cast<std::size_t>(n));
+          EvalConfig cfg;
+          cfg.groups = o.groups;
+          cfg.thresholds = {o.threshold};
+          cfg.attacks = {};
+          cfg.placements = {};
+          cfg.seed = seed_of(o, task.name, n, 1, 0, 4);
+          cfg.on_answers = [&](const std::vector<Index>& ids, const AnswerMatrix& y) {
+            const nercc::RowMatrix<double> c = enc.check(ids);
+            const nercc::RowMatrix<double> t = c.transpose() * (c * y.cast<double>());
+            const double scale = enc.scale(ids, y);
+            for (std::size_t r = 0; r < ids.size(); ++r)
+              scores[std::size_t(ids[r])].push_back(t.row(Index(r)).norm() / c.col(Index(r)).norm() / scale);
+          };
+          evaluate(task, enc, cfg);
+          const std::vector<double> points = enc.points;
+          for (Index w = 0; w < n; ++w) {
+            std::vector<double>& v = scores[std::size_t(w)];
+            std::sort(v.begin(), v.end());
+            const auto q = [&](double p) { return v.empty() ? std::nan("") : v[std::size_t(p * double(v.size() - 1))]; };
+            f << task.name << ',' << enc.scheme << ',' << enc.layout << ',' << n << ',' << w << ','
+              << num(points[std::size_t(w)]) << ',' << v.size() << ',' << num(q(0.5)) << ',' << num(q(0.9)) << ','
+              << num(q(0.99)) << ',' << num(v.empty() ? std::nan("") : v.back()) << '\n';
+          }
+        }
   }
   std::printf("wrote %s\n", out.string().c_str());
   if (!ok) {

@@ -64,7 +64,8 @@ NERCC_NAMESPACE_BEGIN
 /// decoders look for wrong finite answers among the usable ones (robust/residual_detector.hpp,
 /// on the leave-one-out matrix of the answered set, cached per set like D_F), drop the flagged
 /// ones and decode the rest as usual, systematic workers included (a flagged systematic
-/// worker's query is estimated, not copied). Replication votes among the copies of each query
+/// worker's query is estimated, not copied). The group needs K + 2E usable answers before the
+/// flags (min_answers, when set) and K after them (min_answers - 2E). Replication votes among the copies of each query
 /// with 3 or more answers (robust/majority_vote.hpp) and drops the outvoted copies. Flagged
 /// workers are reported in DecodeResult::flagged_workers with their scores and counted in
 /// DecodeDiagnostics::answers_flagged. E = 0 runs none of this.
@@ -94,6 +95,10 @@ class Decoder {
         query_points_(Scheme::is_regression ? params_.resolved_query_points() : std::vector<double>{}),
         worker_points_(Scheme::is_regression ? params_.resolved_worker_points() : std::vector<double>{}),
         min_answers_(robust::min_answers_with_adversaries<Scheme>(params_)),
+        plain_min_answers_(params_.num_adversaries == 0
+                               ? min_answers_
+                               : std::max(Scheme::default_min_answers(params_.num_queries),
+                                          min_answers_ - 2 * params_.num_adversaries)),
         systematic_(Scheme::is_regression && Scheme::is_systematic(params_)),
         cache_(params_.decoder_cache_capacity),
         checks_(params_.num_adversaries > 0 ? params_.decoder_cache_capacity : 0) {}
@@ -375,7 +380,10 @@ class Decoder {
         find_wrong_answers(outputs, row_of_worker, flag);
       for (;;) {
         const Index usable = f - diag.answers_rejected_non_finite - diag.answers_flagged;
-        if (usable < min_answers_ || usable == 0) return insufficient();
+        // The K + 2E answers that located the wrong ones were there before the flags: the
+        // flags (E, or more with twins) leave a decode that needs K, not K + 2E.
+        if (usable + diag.answers_flagged < min_answers_ || usable < plain_min_answers_ || usable == 0)
+          return insufficient();
         detail::SmallBuffer<Index> sorted(std::size_t(usable), Index(0));
         detail::SmallBuffer<Index> answer(std::size_t(usable), Index(0));  // the answer j of each column
         detail::SmallBuffer<const S*> rows(std::size_t(usable), nullptr);
@@ -521,6 +529,7 @@ class Decoder {
   CodeParams params_;
   std::vector<double> query_points_, worker_points_;  // empty for replication and uncoded
   Index min_answers_;
+  Index plain_min_answers_;  // what a decode needs once the flagged answers are dropped (E > 0)
   bool systematic_;
   detail::LruCache<Decoding> cache_;
   detail::LruCache<RowMatrix<double>> checks_;  // leave-one-out matrices per usable set (E > 0)

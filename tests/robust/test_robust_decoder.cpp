@@ -439,6 +439,35 @@ TEST_CASE("robust decode reports insufficient answers below K + 2E", "[robust]")
   CHECK(r.flagged_workers.empty());
 }
 
+TEST_CASE("robust decode at exactly K + 2E answers: a flag does not fail the group", "[robust]") {
+  // K + 2E answers locate the wrong one; the K + 2E - 1 left decode (they need K).
+  for (Index e : {Index(1), Index(2)}) {
+    nercc::CodeParams p;
+    p.num_queries = robust_k;
+    p.num_workers = robust_k + 2 * e;
+    p.num_adversaries = e;
+    p.detection_threshold = nercc::robust::recommended_detection_threshold;
+    const nercc::Encoder<nercc::SplineScheme, double> enc(p);
+    const nercc::Decoder<nercc::SplineScheme, double> dec(p);
+    const SmoothTask task(p.resolved_query_points(), 31);
+    const RowMatrix<double> clean = task.model<double>(enc.encode(task.queries));
+    RowMatrix<double> y = clean;
+    const Index bad = p.num_workers / 2;
+    const double scale = std::sqrt(y.squaredNorm() / double(y.size()));
+    y.row(bad).array() += 100.0 * scale;
+    const auto r = dec.decode(all_workers(p.num_workers), y);
+    INFO("E = " << e);
+    CHECK(r.status == nercc::DecodeStatus::ok);
+    CHECK(std::count(r.flagged_workers.begin(), r.flagged_workers.end(), bad) == 1);
+    CHECK(r.diagnostics.answers_used == p.num_workers - Index(r.flagged_workers.size()));
+    CHECK(r.values.allFinite());
+    // One answer fewer than K + 2E: nothing is located or decoded.
+    std::vector<Index> fewer = all_workers(p.num_workers);
+    fewer.pop_back();
+    CHECK(dec.decode(fewer, clean.topRows(p.num_workers - 1)).status == nercc::DecodeStatus::insufficient_answers);
+  }
+}
+
 TEST_CASE("robust decode with many outputs (the scale from 128 of 784 coordinates)", "[robust]") {
   const auto run = [](auto tag, bool systematic) {
     using Scheme = decltype(tag);

@@ -50,8 +50,9 @@ struct Detection {
 /// matched filter of answer j is t_j = v_j^T C Y / |v_j| (d values: the share of the residuals
 /// an error at j explains, per output coordinate; for a single error at a, |t_a| >= |t_j| by
 /// Cauchy-Schwarz). The step's best candidate b has the largest |t_j|. The step's scale comes
-/// from the residuals once the step's top candidates are explained (the r = max_adversaries -
-/// s largest |t_j|, b among them): with w_j = v_j made orthogonal to their columns, sigma_m =
+/// from the residuals once the step's top candidates are explained (r = max_adversaries - s of
+/// them, chosen greedily: b, then the largest |t_j| with the columns chosen so far projected
+/// out, and so on): with w_j = v_j made orthogonal to their columns, sigma_m =
 /// median over the other candidates of |w_j^T C Y|_m / |w_j| / 0.6745, floored at 1024 eps(S)
 /// times the answers' root mean square (an error at a leaks into every t_j through v_j^T v_a,
 /// in proportion to its size, so a median of the t_j themselves would grow with the errors and
@@ -128,18 +129,44 @@ Detection detect_wrong_answers(const RowMatrix<double>& check, const S* const* r
       // The medians of at most scale_coordinates evenly spaced coordinates stand for all d (a
       // selection per coordinate is the costliest step otherwise).
       {
-        std::vector<Index> top(live);
-        const std::size_t r = std::size_t(std::min<Index>(max_adversaries - step, Index(live.size()) - 2));
-        std::partial_sort(top.begin(), top.begin() + std::ptrdiff_t(r), top.end(),
-                          [&](Index x, Index y) { return score[std::size_t(x)] > score[std::size_t(y)]; });
-        top.resize(r);
-        if (std::find(top.begin(), top.end(), best) == top.end()) top.back() = best;
+        const std::size_t budget = std::size_t(std::min<Index>(max_adversaries - step, Index(live.size()) - 2));
+        const Index sampled = std::min(d, scale_coordinates);
+        // The top candidates one at a time, each explained before the next is chosen: an error
+        // at a also raises the |t_j| of a's neighbours, which by raw |t_j| would take the places
+        // of other wrong answers and leave those answers' leak in the scale. On the sampled
+        // coordinates: w_j^T C Y = t_j - (v_j^T v_a / |v_a|^2) t_a as a's column is projected out.
+        std::vector<Index> top{best};
+        {
+          Eigen::MatrixXd g = v.transpose() * v;
+          Eigen::MatrixXd ts = Eigen::MatrixXd::Zero(u, sampled);
+          for (Index j : live)
+            for (Index i = 0; i < sampled; ++i) ts(j, i) = double(t(j, i * d / sampled));
+          while (top.size() < budget) {
+            const Index a = top.back();
+            const double gaa = g(a, a);
+            if (!(gaa > 0.0)) break;
+            const Eigen::VectorXd ga = g.col(a);
+            const Eigen::RowVectorXd ta = ts.row(a);
+            for (Index j : live) ts.row(j) -= (ga(j) / gaa) * ta;
+            g.noalias() -= ga * ga.transpose() / gaa;
+            Index next = -1;
+            double next_score = -1.0;
+            for (Index j : live) {
+              if (std::find(top.begin(), top.end(), j) != top.end()) continue;
+              if (!(g(j, j) > 1e-18 * check.col(j).squaredNorm())) continue;  // a twin: explained already
+              const double sc = ts.row(j).norm() / std::sqrt(g(j, j));
+              if (sc > next_score) next_score = sc, next = j;
+            }
+            if (next < 0) break;
+            top.push_back(next);
+          }
+        }
+        const std::size_t r = top.size();
         Eigen::MatrixXd cols(u, Index(r));
         for (std::size_t i = 0; i < r; ++i) cols.col(Index(i)) = v.col(top[i]);
         const Eigen::HouseholderQR<Eigen::MatrixXd> qr(cols);
         const Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(u, Index(r));
         const Eigen::MatrixXd rr = qr.matrixQR().topRows(Index(r)).template triangularView<Eigen::Upper>();
-        const Index sampled = std::min(d, scale_coordinates);
         Eigen::MatrixXd z(Index(r), sampled);  // q^T C Y on the sampled coordinates
         for (Index i = 0; i < sampled; ++i)
           for (std::size_t c = 0; c < r; ++c) z(Index(c), i) = double(t(top[c], i * d / sampled));
