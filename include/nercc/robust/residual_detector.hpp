@@ -52,7 +52,10 @@ struct Detection {
 /// Cauchy-Schwarz). The step's best candidate b has the largest |t_j|. The step's scale comes
 /// from the residuals once the step's top candidates are explained (r = max_adversaries - s of
 /// them, chosen greedily: b, then the largest |t_j| with the columns chosen so far projected
-/// out, and so on): with w_j = v_j made orthogonal to their columns, sigma_m =
+/// out, and so on; of those after b, only the ones whose score at that scale exceeds the
+/// threshold, lest explaining the honest answers that fit worst shrink the spread of the rest
+/// and inflate every score the more the larger the budget): with w_j = v_j made orthogonal to
+/// their columns, sigma_m =
 /// median over the other candidates of |w_j^T C Y|_m / |w_j| / 0.6745, floored at 1024 eps(S)
 /// times the answers' root mean square (an error at a leaks into every t_j through v_j^T v_a,
 /// in proportion to its size, so a median of the t_j themselves would grow with the errors and
@@ -136,6 +139,7 @@ Detection detect_wrong_answers(const RowMatrix<double>& check, const S* const* r
         // of other wrong answers and leave those answers' leak in the scale. On the sampled
         // coordinates: w_j^T C Y = t_j - (v_j^T v_a / |v_a|^2) t_a as a's column is projected out.
         std::vector<Index> top{best};
+        std::vector<double> top_score{score[std::size_t(best)]};  // |t_j| / |v_j| with the earlier picks explained
         {
           Eigen::MatrixXd g = v.transpose() * v;
           Eigen::MatrixXd ts = Eigen::MatrixXd::Zero(u, sampled);
@@ -159,42 +163,56 @@ Detection detect_wrong_answers(const RowMatrix<double>& check, const S* const* r
             }
             if (next < 0) break;
             top.push_back(next);
+            top_score.push_back(next_score * std::sqrt(double(d) / double(sampled)));
           }
         }
-        const std::size_t r = top.size();
-        Eigen::MatrixXd cols(u, Index(r));
-        for (std::size_t i = 0; i < r; ++i) cols.col(Index(i)) = v.col(top[i]);
-        const Eigen::HouseholderQR<Eigen::MatrixXd> qr(cols);
-        const Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(u, Index(r));
-        const Eigen::MatrixXd rr = qr.matrixQR().topRows(Index(r)).template triangularView<Eigen::Upper>();
-        Eigen::MatrixXd z(Index(r), sampled);  // q^T C Y on the sampled coordinates
-        for (Index i = 0; i < sampled; ++i)
-          for (std::size_t c = 0; c < r; ++c) z(Index(c), i) = double(t(top[c], i * d / sampled));
-        z = rr.transpose().template triangularView<Eigen::Lower>().solve(z);
-        std::vector<Index> rest;
-        std::vector<double> wnorm;
-        Eigen::MatrixXd along(Index(r), 0);
-        for (Index j : live) {
-          if (std::find(top.begin(), top.end(), j) != top.end()) continue;
-          const Eigen::VectorXd a = q.transpose() * v.col(j);
-          const double w2 = norm[std::size_t(j)] * norm[std::size_t(j)] - a.squaredNorm();
-          if (!(w2 > 1e-18 * check.col(j).squaredNorm())) continue;  // a twin: explained with the top
-          rest.push_back(j), wnorm.push_back(std::sqrt(w2));
-          along.conservativeResize(Eigen::NoChange, along.cols() + 1);
-          along.col(along.cols() - 1) = a;
+        // sqrt(sum_m sigma_m^2) with the columns of `picked` explained; 0 when no candidate is left.
+        const auto spread = [&](const std::vector<Index>& picked) {
+          const std::size_t r = picked.size();
+          Eigen::MatrixXd cols(u, Index(r));
+          for (std::size_t i = 0; i < r; ++i) cols.col(Index(i)) = v.col(picked[i]);
+          const Eigen::HouseholderQR<Eigen::MatrixXd> qr(cols);
+          const Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(u, Index(r));
+          const Eigen::MatrixXd rr = qr.matrixQR().topRows(Index(r)).template triangularView<Eigen::Upper>();
+          Eigen::MatrixXd z(Index(r), sampled);  // q^T C Y on the sampled coordinates
+          for (Index i = 0; i < sampled; ++i)
+            for (std::size_t c = 0; c < r; ++c) z(Index(c), i) = double(t(picked[c], i * d / sampled));
+          z = rr.transpose().template triangularView<Eigen::Lower>().solve(z);
+          std::vector<Index> rest;
+          std::vector<double> wnorm;
+          Eigen::MatrixXd along(Index(r), 0);
+          for (Index j : live) {
+            if (std::find(picked.begin(), picked.end(), j) != picked.end()) continue;
+            const Eigen::VectorXd a = q.transpose() * v.col(j);
+            const double w2 = norm[std::size_t(j)] * norm[std::size_t(j)] - a.squaredNorm();
+            if (!(w2 > 1e-18 * check.col(j).squaredNorm())) continue;  // a twin: explained with the picks
+            rest.push_back(j), wnorm.push_back(std::sqrt(w2));
+            along.conservativeResize(Eigen::NoChange, along.cols() + 1);
+            along.col(along.cols() - 1) = a;
+          }
+          if (rest.empty()) return 0.0;
+          double total = 0.0;
+          for (Index i = 0; i < sampled; ++i) {
+            const Index m = i * d / sampled;
+            for (std::size_t c = 0; c < rest.size(); ++c)
+              column[c] = std::abs(double(t(rest[c], m)) - along.col(Index(c)).dot(z.col(i))) / wnorm[c];
+            const auto mid = column.begin() + std::ptrdiff_t(rest.size() / 2);
+            std::nth_element(column.begin(), mid, column.begin() + std::ptrdiff_t(rest.size()));
+            const double sigma = std::max(*mid / 0.6745, floor);
+            total += sigma * sigma;
+          }
+          return std::sqrt(total * double(d) / double(sampled));
+        };
+        step_scale = spread(top);
+        if (!(step_scale > 0.0)) break;
+        // Only the picks after b that score above the threshold stay explained (see above).
+        std::vector<Index> kept{best};
+        for (std::size_t i = 1; i < top.size(); ++i)
+          if (top_score[i] / step_scale > threshold) kept.push_back(top[i]);
+        if (kept.size() < top.size()) {
+          const double wider = spread(kept);
+          if (wider > 0.0) step_scale = wider;
         }
-        if (rest.empty()) break;
-        double total = 0.0;
-        for (Index i = 0; i < sampled; ++i) {
-          const Index m = i * d / sampled;
-          for (std::size_t c = 0; c < rest.size(); ++c)
-            column[c] = std::abs(double(t(rest[c], m)) - along.col(Index(c)).dot(z.col(i))) / wnorm[c];
-          const auto mid = column.begin() + std::ptrdiff_t(rest.size() / 2);
-          std::nth_element(column.begin(), mid, column.begin() + std::ptrdiff_t(rest.size()));
-          const double sigma = std::max(*mid / 0.6745, floor);
-          total += sigma * sigma;
-        }
-        step_scale = std::sqrt(total * double(d) / double(sampled));
         if (scale == 0.0) scale = step_scale;
       }
       for (Index j : live) score[std::size_t(j)] /= step_scale;
