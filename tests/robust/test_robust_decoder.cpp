@@ -597,6 +597,34 @@ TEST_CASE("detector scores grow with the error: the scale ignores the wrong answ
 
 // The recommended threshold on a smooth model: a large error at any worker of the spline code
 // is still flagged, alone.
+TEST_CASE("detector: with nothing above the threshold, the budget E does not change the scale", "[robust]") {
+  // Rough answers (independent per worker, as a classifier's logits of unrelated queries look to
+  // the code): the honest answers that fit worst are not explained away at a larger E, so the
+  // scores and the flags are those of E = 1.
+  const nercc::CodeParams p = robust_code(false, 1);
+  const RowMatrix<double> y = nercc_test::random_matrix<double>(robust_n, 10, 8);
+  std::vector<const double*> rows;
+  for (Index r = 0; r < y.rows(); ++r) rows.push_back(y.row(r).data());
+  const auto run = [&](auto scheme) {
+    const RowMatrix<double> check =
+        nercc::robust::leave_one_out_matrix(scheme, p.resolved_worker_points(), p.lambda_dec);
+    const double t = nercc::robust::recommended_detection_threshold;
+    const auto one = nercc::robust::detect_wrong_answers<double>(check, rows.data(), y.cols(), 1, t);
+    CHECK(one.flagged.empty());
+    CHECK(one.scale > 0.0);
+    for (Index e : {Index(2), Index(3)}) {
+      const auto more = nercc::robust::detect_wrong_answers<double>(check, rows.data(), y.cols(), e, t);
+      INFO(decltype(scheme)::name << ", E = " << e);
+      CHECK(more.flagged.empty());
+      CHECK(more.scale == one.scale);
+    }
+    // At threshold 0 every pick stays explained: the spread of the rest is smaller.
+    CHECK(nercc::robust::detect_wrong_answers<double>(check, rows.data(), y.cols(), 3, 0.0).scale < one.scale);
+  };
+  run(nercc::SplineScheme{});
+  run(nercc::BerrutScheme{});
+}
+
 TEST_CASE("recommended threshold: the spline code still flags large errors at every worker", "[robust]") {
   nercc::CodeParams p = robust_code(false, 1);
   p.detection_threshold = nercc::robust::recommended_detection_threshold;
