@@ -48,9 +48,9 @@ struct Encoding {
   std::function<std::vector<Index>(const std::vector<Index>& ids, Index e)> worst;         ///< worst_rows
   /// For the adaptive attacker's bound (regression codes): the plain decoding matrix and the
   /// leave-one-out check matrix of an answered set, and the detector's first-step scale of some
-  /// answers (at E = e).
+  /// answers (at E = e and a threshold).
   std::function<nercc::RowMatrix<double>(const std::vector<Index>& ids)> decoding, check;
-  std::function<double(const std::vector<Index>& ids, const AnswerMatrix& y)> scale;
+  std::function<double(const std::vector<Index>& ids, const AnswerMatrix& y, double threshold)> scale;
   std::vector<Detector> detectors;
 };
 
@@ -132,11 +132,10 @@ Encoding regression_encoding(const std::string& scheme, const std::string& layou
   enc.worst = [f = enc.decoding, c = enc.check](const std::vector<Index>& ids, Index count) {
     return worst_rows(f(ids), c(ids), count);
   };
-  enc.scale = [c = enc.check, e](const std::vector<Index>& ids, const AnswerMatrix& y) {
+  enc.scale = [c = enc.check, e](const std::vector<Index>& ids, const AnswerMatrix& y, double threshold) {
     std::vector<const float*> rows;
     for (Index r = 0; r < y.rows(); ++r) rows.push_back(y.row(r).data());
-    return nercc::robust::detect_wrong_answers<float>(c(ids), rows.data(), y.cols(), std::max<Index>(e, 1),
-                                                      std::numeric_limits<double>::max())
+    return nercc::robust::detect_wrong_answers<float>(c(ids), rows.data(), y.cols(), std::max<Index>(e, 1), threshold)
         .scale;
   };
   enc.detectors.push_back({"residual", true, [decoders](const std::vector<Index>& ids, const AnswerMatrix& y, double t) {

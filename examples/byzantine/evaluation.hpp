@@ -212,7 +212,7 @@ inline Measurement evaluate(const Task& task, const Encoding& enc, const EvalCon
                   } else {
                     const nercc::RowMatrix<double> c = enc.check(ids), dm = enc.decoding(ids);
                     const nercc::RowMatrix<double> gram = c.transpose() * c, res = c * y.cast<double>();
-                    const double sc = enc.scale(ids, attacked);
+                    const double sc = enc.scale(ids, attacked, t);
                     const Index na = Index(bad.size());
                     Eigen::MatrixXd gaa(na, na), da(dm.rows(), na);
                     double b_sq = 0.0;

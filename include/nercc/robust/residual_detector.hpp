@@ -306,9 +306,11 @@ Detection detect_wrong_answers(const RowMatrix<double>& check, const S* const* r
   std::sort(picks.begin(), picks.end());
   std::sort(start.begin(), start.end());
   if (picks == start) return found;
-  found = search(&picks);
-  found.scale = scale;
-  return found;
+  // The set that explains most can be one of nearly parallel columns whose inverse Gram
+  // amplifies the residuals; searched again, such picks score low. Keep the greedy flags then.
+  Detection refined = search(&picks);
+  refined.scale = scale;
+  return refined.flagged.size() < found.flagged.size() ? found : refined;
 }
 
 }  // namespace robust
