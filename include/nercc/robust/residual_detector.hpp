@@ -306,11 +306,12 @@ Detection detect_wrong_answers(const RowMatrix<double>& check, const S* const* r
   std::sort(picks.begin(), picks.end());
   std::sort(start.begin(), start.end());
   if (picks == start) return found;
-  // The set that explains most can be one of nearly parallel columns whose inverse Gram
-  // amplifies the residuals; searched again, such picks score low. Keep the greedy flags then.
+  // The set that explains most is not always right: on smooth answers two wrong ones can be
+  // outexplained by a pair of their neighbours that, searched again, scores under the
+  // threshold. Keep the greedy flags when the chosen set confirms none.
   Detection refined = search(&picks);
   refined.scale = scale;
-  return refined.flagged.size() < found.flagged.size() ? found : refined;
+  return refined.flagged.empty() ? found : refined;
 }
 
 }  // namespace robust
