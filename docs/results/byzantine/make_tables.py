@@ -67,6 +67,7 @@ def main(d):
         for r in attacks:
             if r["model"] == m:
                 groups[(scheme_of(r), int(r["E"]), int(r["S"]))].append(r)
+        drops = collections.defaultdict(list)  # scheme -> (E, worst, non-adaptive, perfect detector) at S = 0
         for sc in SCHEMES:
             for (s2, e, s), rows in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][2])):
                 if s2 != sc:
@@ -86,6 +87,14 @@ def main(d):
                     f(num(worst["relacc"])), f(drop), worst["attack"], worst["placement"],
                     "met" if drop <= 0.01 else "missed", f(drop2), plain_att["attack"], plain_att["placement"],
                     "met" if drop2 <= 0.01 else "missed", f(orc_drop)))
+                if s == 0:
+                    drops[sc].append((e, drop, drop2, orc_drop))
+        for sc, rows in drops.items():
+            with open(os.path.join(d, "plot_data", "drops_%s_%s_%s_%s.dat" % (m, *sc)), "w") as p:
+                p.write("# E worst_drop worst_drop_non_adaptive perfect_detector_drop (S = 0, worst over attacks "
+                        "and placements)\n")
+                for row in sorted(rows):
+                    p.write("%d %s %s %s\n" % (row[0], f(row[1]), f(row[2]), f(row[3])))
         # RelAcc vs E per attack (random placement, S = 0) for the plots.
         for sc in SCHEMES:
             name = "relacc_%s_%s_%s_%s.dat" % (m, *sc)
@@ -136,17 +145,19 @@ def main(d):
     out.append("\n## (c) The adaptive attacker\n")
     out.append("Largest bias along (runner-up - top) of its own answer that the decoder does not flag, found "
                "by bisection with the decoder itself. damage = MSE between the decode of the attacked answers "
-               "and of the clean ones; bound = |D_a|^2 ((threshold scale + |t_a|) / |C_a|)^2 / (K d), the "
-               "detector's documented budget (E = 1, threshold > 0 only); violations: groups above it.\n")
+               "and of the clean ones; bound: (|D_A| |B| / sigma_min(C_A^T C_A) + |plain - clean|)^2 / (K d), |B_j| = "
+               "|c_j| threshold scale + |c_j^T C Y| (E = 1: |D_a| (threshold scale + |t_a|) / |C_a|), valid in the "
+               "groups whose attacked decode flags nothing; violations: those groups above it.\n")
     out.append("| model | scheme | E | S | placement | amplitude (mean) | damage MSE mean | damage MSE max | "
-               "bound MSE max | violations | RelAcc | clean |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+               "bound MSE max | violations | groups the bound covers | groups with an honest flag | RelAcc | "
+               "clean |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in attacks:
         if r["attack"] == "adaptive" and r["S"] == "0":
-            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 r["model"], NAMES[scheme_of(r)], r["E"], r["S"], r["placement"], r["amplitude_mean"],
-                r["damage_mse_mean"], r["damage_mse_max"], r["bound_mse_max"], r["bound_violations"], r["relacc"],
-                r["relacc_clean"]))
+                r["damage_mse_mean"], r["damage_mse_max"], r["bound_mse_max"], r["bound_violations"],
+                r.get("bound_groups", ""), r.get("bound_skipped", ""), r["relacc"], r["relacc_clean"]))
 
     # (d) Smallest N.
     small = load(os.path.join(d, "smallest_n.csv"))
@@ -239,9 +250,12 @@ def main(d):
             name = "thresholds_%s_%s_%s.dat" % (m, sc[0], sc[1])
             if name not in files:
                 files[name] = open(os.path.join(d, "plot_data", name), "w")
-                files[name].write("# threshold false_flags recall_sign_flip recall_noise_10 relacc_clean\n")
-            files[name].write("%g %s %s %s %s\n" % (t, f(mean(a["ff"])), f(mean(a["sign_flip"])),
-                                                    f(mean(a["noise_10"])), f(mean(a["rc"]))))
+                files[name].write("# threshold false_flags recall_sign_flip recall_noise_10 relacc_clean "
+                                  "worst_drop_non_adaptive worst_drop_adaptive plain_minus_clean\n")
+            files[name].write("%g %s %s %s %s %s %s %s\n" % (
+                t, f(mean(a["ff"])), f(mean(a["sign_flip"])), f(mean(a["noise_10"])), f(mean(a["rc"])),
+                f(max(a["drop"] or [float("nan")])), f(max(a["drop_adaptive"] or [float("nan")])),
+                f(mean(a["rp"]) - mean(a["rc"]))))
         for fh in files.values():
             fh.close()
     open(os.path.join(d, "tables.md"), "w").write("\n".join(out) + "\n")

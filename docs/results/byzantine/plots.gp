@@ -27,6 +27,28 @@ do for [m in "lenet5 resnet synthetic"] {
   unset multiplot
 }
 
+# Target (a) and its bound: the worst RelAcc drop under attack against E (S = 0), with and
+# without the adaptive attacker, and a perfect detector's (the wrong answers erased).
+set terminal pngcairo size 1500,450 font ",10" noenhanced
+sch4 = "spline_today_residual spline_systematic_residual berrut_today_residual berrut_systematic_residual"
+do for [m in "lenet5 resnet synthetic"] {
+  set output sprintf("drops_%s.png", m)
+  set multiplot layout 1,4 title sprintf("%s: worst RelAcc drop at N = 2K + 2E - 1 (S = 0), threshold 5, against the same decoder with no adversary", m)
+  set xrange [0.8:3.2]
+  set xtics 1
+  set yrange [0:*]
+  set xlabel "E"
+  set ylabel "RelAcc drop"
+  do for [i=1:4] {
+    f = sprintf("plot_data/drops_%s_%s.dat", m, word(sch4, i))
+    set title word(titles, i)
+    plot f u 1:2 w lp lw 2 t "every attack", f u 1:3 w lp lw 2 t "without the adaptive attacker", \
+         f u 1:4 w lp lw 2 t "perfect detector", 0.01 w l dt 2 lc rgb "black" t "target 1 point"
+  }
+  unset multiplot
+}
+set terminal pngcairo size 1500,900 font ",10" noenhanced
+
 # Detection precision and recall against the noise sigma.
 set terminal pngcairo size 1500,500 font ",10" noenhanced
 do for [m in "lenet5 resnet synthetic"] {
@@ -49,9 +71,10 @@ do for [m in "lenet5 resnet synthetic"] {
 
 # Threshold calibration: false flags with no adversary and recall, against the threshold.
 sch4 = "spline_today spline_systematic berrut_today berrut_systematic"
+set terminal pngcairo size 1800,500 font ",10" noenhanced
 do for [m in "lenet5 resnet synthetic"] {
   set output sprintf("thresholds_%s.png", m)
-  set multiplot layout 1,2 title sprintf("%s: residual detector against its threshold (E = 1, 2; S = 0, 1)", m)
+  set multiplot layout 1,3 title sprintf("%s: residual detector against its threshold (E = 1, 2; S = 0, 1)", m)
   set xrange [*:*]
   set autoscale x
   set xtics auto
@@ -65,13 +88,24 @@ do for [m in "lenet5 resnet synthetic"] {
   set title "recall: sign flip (solid), sigma 10 (dashed)"
   plot for [i=1:4] sprintf("plot_data/thresholds_%s_%s.dat", m, word(sch4, i)) u 1:3 w lp lc i t word(sch4, i), \
        for [i=1:4] sprintf("plot_data/thresholds_%s_%s.dat", m, word(sch4, i)) u 1:4 w lp lc i dt 2 notitle
+  set logscale y
+  set yrange [0.001:1]
+  set ylabel "RelAcc lost (log)"
+  set key top left font ",8"
+  set title "RelAcc lost: false flags (dotted), worst attack (solid), adaptive (dashed)"
+  plot for [i=1:4] sprintf("plot_data/thresholds_%s_%s.dat", m, word(sch4, i)) u 1:6 w lp lc i t word(sch4, i), \
+       for [i=1:4] sprintf("plot_data/thresholds_%s_%s.dat", m, word(sch4, i)) u 1:7 w lp lc i dt 2 notitle, \
+       for [i=1:4] sprintf("plot_data/thresholds_%s_%s.dat", m, word(sch4, i)) u 1:8 w lp lc i dt 3 notitle, \
+       0.01 w l lc rgb "black" dt 4 t "1 point"
+  unset logscale y
+  set key bottom left font ",8"
   unset multiplot
 }
 
 # Smallest N against ApproxIFER's and replication's worker counts.
 set terminal pngcairo size 1200,600 font ",10" noenhanced
 set output "smallest_n.png"
-set title "Smallest N with RelAcc >= 0.95 under every non-adaptive attack (K = 12, LeNet5; ResNet E1S0 only); missing point: not reached by N = 32"
+set title "Smallest N with RelAcc >= 0.95 under every non-adaptive attack (K = 12); missing point: not reached by N = 36; _oracle: a perfect detector"
 set style data linespoints
 set xtics rotate by -30
 set xrange [*:*]
