@@ -103,11 +103,13 @@ do for [m in "lenet5 resnet synthetic"] {
 }
 
 # Smallest N against ApproxIFER's and replication's worker counts.
-set terminal pngcairo size 1200,600 font ",10" noenhanced
+set terminal pngcairo size 2400,800 font ",10" noenhanced
 set output "smallest_n.png"
-set title "Smallest N with RelAcc >= 0.95 under every non-adaptive attack (K = 12); missing point: not reached by N = 36; _oracle: a perfect detector"
+set xtics font ",8"
+set bmargin 14
+set title "Fashion-MNIST: smallest N with RelAcc >= 0.95 under every non-adaptive attack (K = 12); missing point: not reached by N = 36 (or the largest N scanned); _oracle: a perfect detector"
 set style data linespoints
-set xtics rotate by -30
+set xtics rotate by -60
 set xrange [*:*]
 set autoscale x
 set yrange [0:*]
