@@ -23,13 +23,14 @@ constexpr Index scale_coordinates = 128;
 
 /// A detection threshold (CodeParams::detection_threshold) for the spline code in today's
 /// layout on classifier logits, from the calibration in docs/results/byzantine (Fashion-MNIST,
-/// LeNet5 and ResNet-8, K = 12, E = 1, 2, S = 0, 1): with no adversary it flags at most 0.02%
+/// LeNet5 and ResNet-8, K = 12, E = 1, 2, S = 0, 1): with no adversary it flags at most 0.04%
 /// of the honest answers (RelAcc within 0.1 point of the plain decode; 0 flags E per group and
-/// costs 4 to 5 points), and it still catches noise of 10 and 100 times the output scale
+/// costs about 5 points), and it still catches noise of 10 and 100 times the output scale
 /// (recall >= 0.99); it misses most sign flips of logits, errors about the size of the code's
-/// own approximation error there (recall 0.14 to 0.33, against 0.84 to 0.95 at 0). The
-/// systematic layouts flag 0.4 to 1% of honest answers at 5 and need about 12; Berrut's
-/// recall of sigma >= 10 is 0.7 to 0.8 at 5. The default 0 keeps the locator's behaviour.
+/// own approximation error there (recall 0.16 to 0.31, against 0.88 to 0.93 at 0). The
+/// systematic layouts flag 0.3 to 1% of honest answers at 5 and need about 12; Berrut misses up
+/// to 40% of noise 10 times the scale at the worst positions. The default 0 keeps the locator's
+/// behaviour.
 constexpr double recommended_detection_threshold = 5.0;
 
 /// Answers a detector flagged: positions among the answers it was given, with their scores, in
