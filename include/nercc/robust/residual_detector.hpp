@@ -141,7 +141,7 @@ Detection detect_wrong_answers(const RowMatrix<double>& check, const S* const* r
         // coordinates: w_j^T C Y = t_j - (v_j^T v_a / |v_a|^2) t_a as a's column is projected out.
         std::vector<Index> top{best};
         std::vector<double> top_score{score[std::size_t(best)]};  // |t_j| / |v_j| with the earlier picks explained
-        {
+        if (budget > 1) {
           Eigen::MatrixXd g = v.transpose() * v;
           Eigen::MatrixXd ts = Eigen::MatrixXd::Zero(u, sampled);
           for (Index j : live)
