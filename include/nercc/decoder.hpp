@@ -65,8 +65,8 @@ NERCC_NAMESPACE_BEGIN
 /// on the leave-one-out matrix of the answered set, cached per set like D_F), drop the flagged
 /// ones and decode the rest as usual, systematic workers included (a flagged systematic
 /// worker's query is estimated, not copied). The group needs K + 2E usable answers before the
-/// flags (min_answers, when set) and K after them (min_answers - 2E). Replication votes among the copies of each query
-/// with 3 or more answers (robust/majority_vote.hpp) and drops the outvoted copies. Flagged
+/// flags (min_answers, when set) and K after them (robust::min_answers_after_flags).
+/// Replication votes among the copies of each query with 3 or more answers (robust/majority_vote.hpp) and drops the outvoted copies. Flagged
 /// workers are reported in DecodeResult::flagged_workers with their scores and counted in
 /// DecodeDiagnostics::answers_flagged. E = 0 runs none of this.
 ///
@@ -95,10 +95,7 @@ class Decoder {
         query_points_(Scheme::is_regression ? params_.resolved_query_points() : std::vector<double>{}),
         worker_points_(Scheme::is_regression ? params_.resolved_worker_points() : std::vector<double>{}),
         min_answers_(robust::min_answers_with_adversaries<Scheme>(params_)),
-        plain_min_answers_(params_.num_adversaries == 0
-                               ? min_answers_
-                               : std::max(Scheme::default_min_answers(params_.num_queries),
-                                          min_answers_ - 2 * params_.num_adversaries)),
+        plain_min_answers_(robust::min_answers_after_flags<Scheme>(params_)),
         systematic_(Scheme::is_regression && Scheme::is_systematic(params_)),
         cache_(params_.decoder_cache_capacity),
         checks_(params_.num_adversaries > 0 ? params_.decoder_cache_capacity : 0) {}

@@ -9,6 +9,8 @@
 #include <nercc/params.hpp>
 #include <nercc/schemes.hpp>
 
+#include <algorithm>
+
 NERCC_NAMESPACE_BEGIN
 namespace robust {
 
@@ -29,6 +31,16 @@ Index min_answers_with_adversaries(const CodeParams& p) {
   const Index e = p.num_adversaries;
   if (e == 0 || !Scheme::is_regression) return detail::effective_min_answers<Scheme>(p);
   return p.min_answers > 0 ? p.min_answers : answers_to_locate(p.num_queries, e);
+}
+
+/// The fewest usable answers a decode needs once its flagged answers are dropped: the K + 2E
+/// that located them were there before the flags, so for spline and Berrut with E > 0 the
+/// plain decode's K (min_answers - 2E when set); otherwise min_answers_with_adversaries.
+template <class Scheme>
+Index min_answers_after_flags(const CodeParams& p) {
+  const Index before = min_answers_with_adversaries<Scheme>(p);
+  if (p.num_adversaries == 0 || !Scheme::is_regression) return before;
+  return std::max(Scheme::default_min_answers(p.num_queries), before - 2 * p.num_adversaries);
 }
 
 /// Throws nercc::invalid_argument naming the fields when the scheme cannot tolerate
